@@ -1,0 +1,60 @@
+package com.cohortwatch.schema;
+
+/** Every column name of the contract and of our own tables, in one place. */
+public final class Cols {
+  private Cols() {}
+
+  // input: accounts
+  public static final String ACCOUNT_ID = "account_id";
+  public static final String CREATED_AT = "created_at";
+  public static final String CLAIMED_COUNTRY = "claimed_country";
+  public static final String CLAIMED_TIMEZONE = "claimed_timezone";
+  public static final String EMAIL_DOMAIN = "email_domain";
+  public static final String PROFILE_TYPE = "profile_type";
+
+  // input: logins
+  public static final String EVENT_ID = "event_id";
+  public static final String EVENT_TIME = "event_time";
+  public static final String IP = "ip";
+  public static final String DEVICE_ID = "device_id";
+  public static final String USER_AGENT = "user_agent";
+  public static final String SUCCESS = "success";
+
+  // input: payout_methods
+  public static final String PAYOUT_METHOD_ID = "payout_method_id";
+  public static final String METHOD_TYPE = "method_type";
+  public static final String ADDED_AT = "added_at";
+
+  // input: ip_intel
+  public static final String NETWORK = "network";
+  public static final String ASN = "asn";
+  public static final String AS_ORG = "as_org";
+  public static final String COUNTRY = "country";
+  public static final String USAGE_TYPE = "usage_type";
+
+  // input: decisions
+  public static final String DECISION = "decision";
+  public static final String DECIDED_AT = "decided_at";
+  public static final String REVIEWER = "reviewer";
+  public static final String NOTE = "note";
+
+  // bronze additions
+  public static final String INGESTED_AT = "ingested_at";
+  public static final String EVENT_DATE = "event_date";
+
+  /**
+   * The landing folder (`logins/date=D`) a login arrived in; differs from event_date for late data.
+   */
+  public static final String LANDED_DATE = "landed_date";
+
+  /** event_id when given, else a hash of the whole row: the deduplication key. */
+  public static final String EVENT_KEY = "event_key";
+
+  // quarantine
+  public static final String RUN_DATE = "run_date";
+  public static final String SOURCE_TABLE = "source_table";
+  public static final String RAW = "raw";
+  public static final String REASON = "reason";
+  public static final String DETAIL = "detail";
+  public static final String SOURCE_PARTITION = "source_partition";
+}

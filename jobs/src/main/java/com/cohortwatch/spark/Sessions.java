@@ -1,0 +1,44 @@
+package com.cohortwatch.spark;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds the SparkSession with Delta Lake configured; the master comes from spark-submit or the
+ * default.
+ */
+public final class Sessions {
+  private Sessions() {}
+
+  /** The embedded default when no master was given (bin/cohortwatch); spark-submit sets its own. */
+  public static final String DEFAULT_MASTER = "local[*]";
+
+  public static SparkSession.Builder deltaBuilder(String appName) {
+    return SparkSession.builder()
+        .appName(appName)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.databricks.delta.schema.autoMerge.enabled", "false")
+        // Late or skewed days must not fail the job on a default shuffle width.
+        .config("spark.sql.adaptive.enabled", "true");
+  }
+
+  /**
+   * A session for the command line: local[*] unless spark.master was already set (spark-submit).
+   */
+  public static SparkSession forCli(String appName) {
+    SparkSession.Builder builder = deltaBuilder(appName);
+    if (System.getProperty("spark.master") == null && System.getenv("MASTER") == null) {
+      builder
+          .master(DEFAULT_MASTER)
+          .config("spark.ui.enabled", System.getProperty("cohortwatch.ui", "false"))
+          .config("spark.sql.shuffle.partitions", String.valueOf(localShufflePartitions()));
+    }
+    return builder.getOrCreate();
+  }
+
+  private static int localShufflePartitions() {
+    return Math.max(4, Runtime.getRuntime().availableProcessors() * 4);
+  }
+}
