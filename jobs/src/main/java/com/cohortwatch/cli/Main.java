@@ -1,0 +1,241 @@
+package com.cohortwatch.cli;
+
+import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.config.RunConfig;
+import com.cohortwatch.config.Settings;
+import com.cohortwatch.io.Exporter;
+import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.pipeline.NightlyRun;
+import com.cohortwatch.spark.Sessions;
+import java.io.PrintStream;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The command line: parse the subcommand's flags into an immutable config, build the session, run.
+ * Exit codes: 0 success, 1 a failure with a one-line reason, 2 a usage error.
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  /** One subcommand: its flags, its help, and what it does. */
+  interface Command {
+    Set<String> flags();
+
+    String help();
+
+    void execute(Options options, PrintStream out);
+  }
+
+  private static final String RUN_FLAGS_HELP =
+      """
+        --input DIR           input root in the contract's layout (any Hadoop path)
+        --warehouse DIR       Delta warehouse root
+        --lookback-days N     scoring window ending on the run date (default 30)
+        --config FILE         JSON file of settings (see below)
+        --conf KEY=VALUE      one setting; repeatable; overrides --config
+      """;
+
+  private final Map<String, Command> commands = new LinkedHashMap<>();
+
+  Main() {
+    commands.put(
+        "run",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("input", "warehouse", "date", "lookback-days", "config");
+          }
+
+          public String help() {
+            return "usage: cohortwatch run --input DIR --warehouse DIR --date YYYY-MM-DD"
+                + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]\n"
+                + "Ingests the logins landed up to --date (and any earlier day not yet ingested),"
+                + " scores every account active in the lookback window and publishes the gold"
+                + " tables for run_date = --date.\n"
+                + RUN_FLAGS_HELP
+                + "  --date YYYY-MM-DD     the run date\n"
+                + "settings:\n"
+                + Settings.describe();
+          }
+
+          public void execute(Options o, PrintStream out) {
+            RunConfig config = runConfig(o, o.date("date"));
+            withSession(
+                "cohortwatch-run " + config.runDate(),
+                spark -> printSummary(out, NightlyRun.run(spark, config)));
+          }
+        });
+    commands.put(
+        "backfill",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("input", "warehouse", "from", "to", "lookback-days", "config");
+          }
+
+          public String help() {
+            return "usage: cohortwatch backfill --input DIR --warehouse DIR --from YYYY-MM-DD"
+                + " --to YYYY-MM-DD [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]\n"
+                + "Runs the nightly job for every date from --from to --to in order, as nightly"
+                + " runs would have.\n"
+                + RUN_FLAGS_HELP
+                + "settings:\n"
+                + Settings.describe();
+          }
+
+          public void execute(Options o, PrintStream out) {
+            LocalDate from = o.date("from");
+            LocalDate to = o.date("to");
+            if (to.isBefore(from)) {
+              throw new UsageException("backfill: --to " + to + " is before --from " + from);
+            }
+            RunConfig config = runConfig(o, from);
+            withSession(
+                "cohortwatch-backfill " + from + ".." + to,
+                spark -> {
+                  for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+                    out.println("== " + d);
+                    printSummary(out, NightlyRun.run(spark, config.withRunDate(d), "backfill"));
+                  }
+                });
+          }
+        });
+    commands.put(
+        "export",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("warehouse", "table", "date", "format", "out");
+          }
+
+          public String help() {
+            return "usage: cohortwatch export --warehouse DIR --table NAME [--date YYYY-MM-DD]"
+                + " --format jsonl|csv --out FILE\n"
+                + "Writes one table to one file: the given run_date, else the newest run_date of"
+                + " a table that has one, else the whole table.\n";
+          }
+
+          public void execute(Options o, PrintStream out) {
+            String warehouseDir = o.required("warehouse");
+            String table = o.required("table");
+            LocalDate date = o.optionalDate("date");
+            String outFile = o.required("out");
+            Exporter.Format format;
+            try {
+              format = Exporter.Format.valueOf(o.required("format").toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+              throw new UsageException("export: --format must be jsonl or csv");
+            }
+            withSession(
+                "cohortwatch-export " + table,
+                spark -> {
+                  Warehouse warehouse = new Warehouse(spark, warehouseDir);
+                  if (!warehouse.exists(table)) {
+                    throw new CohortWatchException(
+                        "no table '" + table + "' in warehouse " + warehouseDir);
+                  }
+                  long rows =
+                      Exporter.write(Exporter.select(warehouse.read(table), date), format, outFile);
+                  out.printf("exported %d rows of %s to %s%n", rows, table, outFile);
+                });
+          }
+        });
+  }
+
+  private static RunConfig runConfig(Options o, LocalDate date) {
+    String input = o.required("input");
+    String warehouse = o.required("warehouse");
+    int lookback = o.positiveInt("lookback-days", 30);
+    Settings settings = Settings.resolve(o.optionalPath("config"), o.confOverrides());
+    boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
+    return new RunConfig(input, warehouse, date, lookback, settings, sample);
+  }
+
+  private static void printSummary(PrintStream out, RunMetrics metrics) {
+    out.println(metrics.summaryTable());
+  }
+
+  interface SparkBody {
+    void accept(SparkSession spark);
+  }
+
+  static void withSession(String appName, SparkBody body) {
+    SparkSession spark = Sessions.forCli(appName);
+    try {
+      body.accept(spark);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private String usage() {
+    return "usage: cohortwatch <command> [flags]   (cohortwatch <command> --help)\ncommands: "
+        + String.join(", ", commands.keySet());
+  }
+
+  /** Runs one command line; returns the exit code. */
+  int execute(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      err.println(usage());
+      return 2;
+    }
+    if (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      out.println(usage());
+      return 0;
+    }
+    Command command = commands.get(args[0]);
+    if (command == null) {
+      err.println("cohortwatch: unknown command '" + args[0] + "'; " + usage().split("\n")[1]);
+      return 2;
+    }
+    try {
+      List<String> rest = Arrays.asList(args).subList(1, args.length);
+      Options options = Options.parse(args[0], rest, command.flags());
+      if (options.help()) {
+        out.println(command.help());
+        return 0;
+      }
+      command.execute(options, out);
+      return 0;
+    } catch (UsageException e) {
+      err.println("cohortwatch " + e.getMessage());
+      return 2;
+    } catch (CohortWatchException e) {
+      LOG.debug("failure", e);
+      err.println("cohortwatch " + args[0] + " failed: " + oneLine(e.getMessage()));
+      return 1;
+    } catch (RuntimeException | Error e) {
+      LOG.debug("unexpected failure", e);
+      err.println(
+          "cohortwatch "
+              + args[0]
+              + " failed: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + oneLine(String.valueOf(e.getMessage())));
+      if (System.getenv("COHORTWATCH_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    }
+  }
+
+  static String oneLine(String message) {
+    String m = message == null ? "" : message.strip();
+    int nl = m.indexOf('\n');
+    m = nl >= 0 ? m.substring(0, nl) : m;
+    return m.length() > 400 ? m.substring(0, 400) + "..." : m;
+  }
+
+  public static void main(String[] args) {
+    int code = new Main().execute(args, System.out, System.err);
+    System.exit(code);
+  }
+}

@@ -1,0 +1,187 @@
+package com.cohortwatch.config;
+
+import com.cohortwatch.cli.UsageException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Every tunable key with its default, in one place, resolved once per run (Iceberg's
+ * SparkWriteConf). Values come from the defaults, then a JSON config file, then {@code --conf
+ * key=value}; unknown keys are a usage error so a typo never silently falls back to a default.
+ */
+public final class Settings {
+
+  /** A documented key with its default. */
+  public record Key(String name, String defaultValue, String doc) {}
+
+  private static final Map<String, Key> KEYS = new LinkedHashMap<>();
+
+  private static Key key(String name, String defaultValue, String doc) {
+    Key k = new Key(name, defaultValue, doc);
+    KEYS.put(name, k);
+    return k;
+  }
+
+  // ingestion
+  public static final Key MAX_BAD_SHARE =
+      key(
+          "ingest.max-bad-share",
+          "0.05",
+          "fail the run, before publishing, when a table's share of quarantined records exceeds this");
+  public static final Key FUTURE_SKEW_HOURS =
+      key(
+          "ingest.future-skew-hours",
+          "24",
+          "events later than the end of the run date plus this many hours are quarantined as"
+              + " future_timestamp");
+  public static final Key EARLIEST_VALID_DATE =
+      key(
+          "ingest.earliest-date",
+          "2000-01-01",
+          "run dates and event times before this are rejected as impossible");
+
+  // linking
+  public static final Key IPV4_PREFIX =
+      key("link.ipv4-prefix", "24", "prefix length of the IPv4 subnet link");
+  public static final Key IPV6_PREFIX =
+      key("link.ipv6-prefix", "48", "prefix length of the IPv6 subnet link");
+  public static final Key CO_LOGIN_WINDOW_MINUTES =
+      key(
+          "link.co-login-window-minutes",
+          "30",
+          "two logins from the same IP closer than this are simultaneous");
+  public static final Key CO_LOGIN_MIN_DAYS =
+      key(
+          "link.co-login-min-days",
+          "3",
+          "distinct days of simultaneous logins before two accounts get a co_login link");
+  public static final Key PAIR_CAP =
+      key(
+          "link.pair-cap",
+          "40",
+          "an attribute (or co-login time bucket) with more accounts than this is a hub: it is"
+              + " never expanded into all its pairs");
+  public static final Key HUB_SAMPLE =
+      key(
+          "link.hub-neighbours",
+          "8",
+          "inside a hub, each account is paired only with this many neighbours in a stable hash"
+              + " order");
+  public static final Key MIN_LINK_WEIGHT =
+      key("cluster.min-link-weight", "0.6", "links lighter than this do not join clusters");
+  public static final Key MAX_CLUSTER_SIZE =
+      key(
+          "cluster.max-size",
+          "60",
+          "components larger than this are split by raising the link threshold inside them");
+
+  // scoring
+  public static final Key TIER_MEDIUM = key("score.tier-medium", "0.35", "lowest medium score");
+  public static final Key TIER_HIGH = key("score.tier-high", "0.6", "lowest high score");
+  public static final Key TIER_CRITICAL =
+      key("score.tier-critical", "0.85", "lowest critical score");
+  public static final Key HMAC_KEY =
+      key(
+          "privacy.hmac-key",
+          "",
+          "key for pseudonymising payout method ids in gold tables (or env COHORTWATCH_HMAC_KEY)");
+
+  private final Map<String, String> values;
+
+  private Settings(Map<String, String> values) {
+    this.values = Collections.unmodifiableMap(values);
+  }
+
+  public static Settings defaults() {
+    return resolve(null, Map.of());
+  }
+
+  /** Defaults, then the config file (flat or nested JSON), then the command-line overrides. */
+  public static Settings resolve(Path configFile, Map<String, String> overrides) {
+    Map<String, String> values = new TreeMap<>();
+    KEYS.values().forEach(k -> values.put(k.name(), k.defaultValue()));
+    if (configFile != null) {
+      values.putAll(readFile(configFile));
+    }
+    values.putAll(overrides);
+    for (String name : values.keySet()) {
+      if (!KEYS.containsKey(name)) {
+        throw new UsageException("unknown setting '" + name + "' (see --help for the keys)");
+      }
+    }
+    Settings settings = new Settings(values);
+    KEYS.values().forEach(settings::validate);
+    return settings;
+  }
+
+  private void validate(Key key) {
+    if (key == HMAC_KEY || key == EARLIEST_VALID_DATE) {
+      return;
+    }
+    try {
+      Double.parseDouble(values.get(key.name()));
+    } catch (NumberFormatException e) {
+      throw new UsageException(
+          "setting " + key.name() + " must be a number, got '" + values.get(key.name()) + "'");
+    }
+  }
+
+  private static Map<String, String> readFile(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new UsageException("config file not found: " + file);
+    }
+    try {
+      JsonNode root = new ObjectMapper().readTree(file.toFile());
+      Map<String, String> flat = new TreeMap<>();
+      flatten("", root, flat);
+      return flat;
+    } catch (IOException e) {
+      throw new UsageException("config file " + file + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> f = fields.next();
+        flatten(prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey(), f.getValue(), out);
+      }
+    } else {
+      out.put(prefix, node.asText());
+    }
+  }
+
+  public String get(Key key) {
+    return values.get(key.name());
+  }
+
+  public int getInt(Key key) {
+    return (int) Double.parseDouble(get(key));
+  }
+
+  public double getDouble(Key key) {
+    return Double.parseDouble(get(key));
+  }
+
+  public Map<String, String> asMap() {
+    return values;
+  }
+
+  /** The keys, defaults and documentation for --help. */
+  public static String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Key k : KEYS.values()) {
+      sb.append(String.format("  %-32s default %-8s %s%n", k.name(), k.defaultValue(), k.doc()));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,415 @@
+package com.cohortwatch.ingest;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+
+import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.config.RunConfig;
+import com.cohortwatch.config.Settings;
+import com.cohortwatch.io.InputFiles;
+import com.cohortwatch.io.InputReader;
+import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.InputTable;
+import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.TableNames;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first stage of a run: read every input table, validate, deduplicate, and write the bronze
+ * tables and the quarantine. All validation and counting happens before the first write, so a run
+ * that exceeds the bad-record limit publishes nothing.
+ */
+public final class IngestStage {
+  private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
+
+  private IngestStage() {}
+
+  /** What ingestion found: which optional tables exist, and which login days it ingested. */
+  public record Result(Map<InputTable, Boolean> present, List<LocalDate> daysIngested) {
+    public boolean has(InputTable table) {
+      return present.getOrDefault(table, false);
+    }
+  }
+
+  /** One table, read and validated, before anything is written. */
+  private record Validated(InputTable table, Dataset<Row> rows, String sourcePartitionPredicate) {}
+
+  public static Result run(
+      SparkSession spark, RunConfig config, Warehouse warehouse, RunMetrics metrics) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String input = config.input().endsWith("/") ? config.input() : config.input() + "/";
+    if (!InputFiles.exists(conf, config.input())) {
+      throw new CohortWatchException("input folder " + config.input() + " does not exist");
+    }
+    Validation.Limits limits =
+        new Validation.Limits(
+            config.runDate(),
+            config.settings().getInt(Settings.FUTURE_SKEW_HOURS),
+            LocalDate.parse(config.settings().get(Settings.EARLIEST_VALID_DATE)));
+    Instant ingestedAt = Instant.now();
+
+    Map<InputTable, Boolean> present = new EnumMap<>(InputTable.class);
+    List<Validated> validated = new ArrayList<>();
+    List<LocalDate> days = new ArrayList<>();
+    for (InputTable table : InputTable.values()) {
+      String folder = input + table.folder();
+      if (table == InputTable.LOGINS) {
+        Map<LocalDate, InputFiles.Listing> toIngest =
+            loginDaysToIngest(spark, conf, folder, config, warehouse);
+        days.addAll(toIngest.keySet());
+        present.put(table, true);
+        if (toIngest.isEmpty()) {
+          continue;
+        }
+        // Days may differ in format (an export pipeline that moved from CSV to Parquet).
+        Map<InputFiles.Format, List<String>> byFormat = new EnumMap<>(InputFiles.Format.class);
+        toIngest
+            .values()
+            .forEach(
+                l ->
+                    byFormat.computeIfAbsent(l.format(), f -> new ArrayList<>()).addAll(l.files()));
+        Dataset<Row> raw = null;
+        for (Map.Entry<InputFiles.Format, List<String>> e : byFormat.entrySet()) {
+          Dataset<Row> part =
+              InputReader.read(spark, table, new InputFiles.Listing(e.getKey(), e.getValue(), 0));
+          raw = raw == null ? part : raw.unionByName(part);
+        }
+        validated.add(
+            new Validated(table, Validation.validate(table, raw, limits), loginsPredicate(days)));
+        continue;
+      }
+      InputFiles.Listing listing = InputFiles.list(conf, folder);
+      present.put(table, !listing.isEmpty());
+      if (listing.isEmpty()) {
+        if (table.required()) {
+          throw new CohortWatchException(
+              "required input table " + table.folder() + " has no files under " + folder);
+        }
+        metrics.note("optional input " + table.folder() + " absent: " + skippedBecause(table));
+        continue;
+      }
+      Dataset<Row> raw = InputReader.read(spark, table, listing);
+      validated.add(new Validated(table, Validation.validate(table, raw, limits), null));
+    }
+
+    // Count every table's outcomes by reason (one aggregate job per table), then check the limit.
+    double maxBadShare = config.settings().getDouble(Settings.MAX_BAD_SHARE);
+    for (Validated v : validated) {
+      v.rows().persist(StorageLevel.MEMORY_AND_DISK());
+      Map<String, Long> byReason = countByReason(v.rows());
+      long total = byReason.values().stream().mapToLong(Long::longValue).sum();
+      long valid = byReason.getOrDefault("", 0L);
+      byReason.remove("");
+      long rejected = total - valid;
+      metrics.recordRead(v.table().folder(), total, rejected, byReason);
+      if (total > 0 && (double) rejected / total > maxBadShare) {
+        validated.forEach(x -> x.rows().unpersist());
+        throw new CohortWatchException(
+            String.format(
+                "input table %s: %d of %d records (%.1f%%) are invalid, over the limit of %.1f%% (%s); nothing was published",
+                v.table().folder(),
+                rejected,
+                total,
+                100.0 * rejected / total,
+                100 * maxBadShare,
+                byReason.entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(", "))));
+      }
+    }
+
+    try {
+      for (Validated v : validated) {
+        writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days);
+      }
+      writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
+      if (!days.isEmpty()) {
+        recordIngestedDays(
+            spark, conf, input + InputTable.LOGINS.folder(), days, warehouse, config, ingestedAt);
+      }
+    } finally {
+      validated.forEach(v -> v.rows().unpersist());
+    }
+    metrics.addDaysIngested(days);
+    return new Result(present, days);
+  }
+
+  private static String skippedBecause(InputTable table) {
+    return switch (table) {
+      case IP_INTEL -> "IP enrichment (usage type, IP country) is skipped";
+      case PAYOUT_METHODS -> "no payout links";
+      case DECISIONS -> "no moderation feedback";
+      default -> "";
+    };
+  }
+
+  static Map<String, Long> countByReason(Dataset<Row> rows) {
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row r :
+        rows.groupBy(coalesce(col(Cols.REASON), lit("")).as("r")).count().collectAsList()) {
+      counts.put(r.getString(0), r.getLong(1));
+    }
+    return counts;
+  }
+
+  private static String loginsPredicate(List<LocalDate> days) {
+    return days.stream()
+        .map(d -> "'" + d + "'")
+        .collect(Collectors.joining(", ", Cols.LANDED_DATE + " IN (", ")"));
+  }
+
+  /**
+   * Landed days up to the run date that are not ingested yet, or whose files changed since (late
+   * files added to an old folder); the run date itself is always (re)ingested.
+   */
+  static Map<LocalDate, InputFiles.Listing> loginDaysToIngest(
+      SparkSession spark,
+      Configuration conf,
+      String loginsFolder,
+      RunConfig config,
+      Warehouse warehouse) {
+    TreeMap<LocalDate, String> folders = InputFiles.dayFolders(conf, loginsFolder);
+    if (folders.isEmpty()) {
+      throw new CohortWatchException(
+          "required input table logins has no date=YYYY-MM-DD folders under " + loginsFolder);
+    }
+    Map<LocalDate, long[]> logged = new TreeMap<>();
+    if (warehouse.exists(TableNames.INGEST_LOG)) {
+      for (Row r : warehouse.read(TableNames.INGEST_LOG).collectAsList()) {
+        logged.put(r.getDate(0).toLocalDate(), new long[] {r.getLong(1), r.getLong(2)});
+      }
+    }
+    Map<LocalDate, InputFiles.Listing> result = new LinkedHashMap<>();
+    for (Map.Entry<LocalDate, String> day : folders.headMap(config.runDate(), true).entrySet()) {
+      InputFiles.Listing listing = InputFiles.list(conf, day.getValue());
+      long[] before = logged.get(day.getKey());
+      boolean changed =
+          before == null
+              || before[0] != listing.files().size()
+              || before[1] != listing.totalBytes();
+      if (day.getKey().equals(config.runDate()) || changed) {
+        result.put(day.getKey(), listing);
+      }
+    }
+    if (!folders.containsKey(config.runDate())) {
+      LOG.warn("no login folder for {}: nothing new landed that day", config.runDate());
+    }
+    result.values().removeIf(InputFiles.Listing::isEmpty);
+    return result;
+  }
+
+  private static void writeBronze(
+      SparkSession spark,
+      Validated v,
+      Warehouse warehouse,
+      RunConfig config,
+      RunMetrics metrics,
+      Instant ingestedAt,
+      List<LocalDate> days) {
+    InputTable table = v.table();
+    String name = table.folder();
+    Dataset<Row> valid = v.rows().filter(col(Cols.REASON).isNull());
+    Column now = lit(Timestamp.from(ingestedAt));
+    switch (table) {
+      case LOGINS -> {
+        warehouse.ensure(name, Schemas.BRONZE_LOGINS, Cols.EVENT_DATE);
+        Dataset<Row> batch = Dedup.firstDeliveryPerEvent(valid);
+        Dataset<Row> existing = warehouse.read(name);
+        LocalDate firstDay = days.get(0).minusDays(config.lookbackDays());
+        // The same event delivered again on a later (or earlier) landing day is still one event.
+        Dataset<Row> elsewhere =
+            existing
+                .filter(col(Cols.EVENT_DATE).geq(lit(Date.valueOf(firstDay))))
+                .filter(functionsNot(v.sourcePartitionPredicate()))
+                .select(col(Cols.EVENT_KEY));
+        batch =
+            batch.join(
+                elsewhere,
+                batch.col(Cols.EVENT_KEY).equalTo(elsewhere.col(Cols.EVENT_KEY)),
+                "left_anti");
+        Dataset<Row> previous =
+            existing
+                .filter(org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate()))
+                .select(
+                    col(Cols.EVENT_KEY).as("_k"), col(Cols.INGESTED_AT).as("_prev_ingested_at"));
+        batch =
+            batch
+                .join(previous, batch.col(Cols.EVENT_KEY).equalTo(previous.col("_k")), "left")
+                .withColumn(Cols.INGESTED_AT, coalesce(col("_prev_ingested_at"), now));
+        warehouse.replaceWhere(name, Schemas.BRONZE_LOGINS, batch, v.sourcePartitionPredicate());
+        long written = warehouse.lastCommitOutputRows(name);
+        long validCount = metrics.read().get(name) - metrics.quarantined().get(name);
+        metrics.recordWritten(name, written);
+        metrics.addDuplicatesDropped(validCount - written);
+        metrics.addLateEvents(
+            warehouse
+                .read(name)
+                .filter(org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate()))
+                .filter(col(Cols.EVENT_DATE).lt(col(Cols.LANDED_DATE)))
+                .count());
+      }
+      default -> {
+        String[] keys =
+            switch (table) {
+              case ACCOUNTS -> new String[] {Cols.ACCOUNT_ID};
+              case PAYOUT_METHODS -> new String[] {Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID};
+              case IP_INTEL -> new String[] {Cols.NETWORK};
+              case DECISIONS -> new String[] {Cols.ACCOUNT_ID, Cols.DECIDED_AT};
+              default -> throw new IllegalStateException();
+            };
+        var schema = Schemas.bronze(table);
+        warehouse.ensure(name, schema);
+        Dataset<Row> latest = Dedup.latestPerKey(valid, keys);
+        Dataset<Row> rows = carryOverIngestedAt(latest, warehouse.read(name), schema, now);
+        warehouse.overwrite(name, schema, rows);
+        long written = warehouse.lastCommitOutputRows(name);
+        metrics.recordWritten(name, written);
+        long validCount = metrics.read().get(name) - metrics.quarantined().get(name);
+        if (validCount > written) {
+          metrics.note(
+              name
+                  + ": "
+                  + (validCount - written)
+                  + " superseded or duplicate rows replaced by a later export");
+        }
+      }
+    }
+  }
+
+  private static Column functionsNot(String predicate) {
+    return org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.expr(predicate));
+  }
+
+  /** An unchanged row keeps the time it was first ingested, so a rerun changes no content. */
+  static Dataset<Row> carryOverIngestedAt(
+      Dataset<Row> rows,
+      Dataset<Row> existing,
+      org.apache.spark.sql.types.StructType schema,
+      Column now) {
+    List<Column> content = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      if (!f.name().equals(Cols.INGESTED_AT)) {
+        content.add(col(f.name()));
+      }
+    }
+    Column hash = sha2(to_json(struct(content.toArray(new Column[0]))), 256);
+    Dataset<Row> previous =
+        Warehouse.conform(existing, schema)
+            .select(hash.as("_h"), col(Cols.INGESTED_AT).as("_prev"))
+            .dropDuplicates("_h");
+    Dataset<Row> hashed =
+        Warehouse.conform(rows.withColumn(Cols.INGESTED_AT, now), schema).withColumn("_h", hash);
+    return hashed
+        .join(previous, hashed.col("_h").equalTo(previous.col("_h")), "left")
+        .withColumn(Cols.INGESTED_AT, coalesce(col("_prev"), hashed.col(Cols.INGESTED_AT)))
+        .drop(previous.col("_h"))
+        .drop(hashed.col("_h"))
+        .drop("_prev");
+  }
+
+  private static void writeQuarantine(
+      List<Validated> validated,
+      Warehouse warehouse,
+      RunConfig config,
+      Instant ingestedAt,
+      RunMetrics metrics) {
+    warehouse.ensure(TableNames.QUARANTINE, Schemas.QUARANTINE, Cols.RUN_DATE);
+    Dataset<Row> all = null;
+    List<String> replaced = new ArrayList<>();
+    for (Validated v : validated) {
+      Column partition =
+          v.table() == InputTable.LOGINS
+              ? col(Cols.LANDED_DATE).cast("string")
+              : lit(null).cast("string");
+      Dataset<Row> rejected =
+          v.rows()
+              .filter(col(Cols.REASON).isNotNull())
+              .select(
+                  lit(Date.valueOf(config.runDate())).as(Cols.RUN_DATE),
+                  lit(v.table().folder()).as(Cols.SOURCE_TABLE),
+                  partition.as(Cols.SOURCE_PARTITION),
+                  col(Cols.RAW),
+                  col(Cols.REASON),
+                  col(Cols.DETAIL),
+                  lit(Timestamp.from(ingestedAt)).as(Cols.INGESTED_AT));
+      all = all == null ? rejected : all.unionByName(rejected);
+      replaced.add(
+          v.table() == InputTable.LOGINS
+              ? "("
+                  + Cols.SOURCE_TABLE
+                  + " = 'logins' AND "
+                  + v.sourcePartitionPredicate().replace(Cols.LANDED_DATE, Cols.SOURCE_PARTITION)
+                  + ")"
+              : "("
+                  + Cols.SOURCE_TABLE
+                  + " = '"
+                  + v.table().folder()
+                  + "' AND "
+                  + Cols.RUN_DATE
+                  + " = '"
+                  + config.runDate()
+                  + "')");
+    }
+    if (all == null) {
+      return;
+    }
+    warehouse.replaceWhere(
+        TableNames.QUARANTINE, Schemas.QUARANTINE, all, String.join(" OR ", replaced));
+    metrics.recordWritten(
+        TableNames.QUARANTINE, warehouse.lastCommitOutputRows(TableNames.QUARANTINE));
+  }
+
+  private static void recordIngestedDays(
+      SparkSession spark,
+      Configuration conf,
+      String loginsFolder,
+      List<LocalDate> days,
+      Warehouse warehouse,
+      RunConfig config,
+      Instant ingestedAt) {
+    TreeMap<LocalDate, String> folders = InputFiles.dayFolders(conf, loginsFolder);
+    List<Row> rows = new ArrayList<>();
+    for (LocalDate day : days) {
+      InputFiles.Listing l = InputFiles.list(conf, folders.get(day));
+      rows.add(
+          RowFactory.create(
+              Date.valueOf(day),
+              (long) l.files().size(),
+              l.totalBytes(),
+              Date.valueOf(config.runDate()),
+              Timestamp.from(ingestedAt)));
+    }
+    warehouse.ensure(TableNames.INGEST_LOG, Schemas.INGEST_LOG);
+    warehouse.replaceWhere(
+        TableNames.INGEST_LOG,
+        Schemas.INGEST_LOG,
+        spark.createDataFrame(rows, Schemas.INGEST_LOG),
+        loginsPredicate(days));
+  }
+}

@@ -1,0 +1,251 @@
+package com.cohortwatch.io;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.InputTable;
+import com.cohortwatch.schema.Schemas;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampNTZType;
+import org.apache.spark.sql.types.TimestampType;
+
+/**
+ * Reads one input table into a uniform "raw frame": every contract column as text (null when the
+ * file lacks it; extra columns are dropped), the record's raw text, whether it could be parsed at
+ * all, which typed column had the wrong type, and where it came from. Validation works on this
+ * frame whatever the file format was.
+ */
+public final class InputReader {
+  private InputReader() {}
+
+  public static final String MALFORMED = "_malformed";
+  public static final String WRONG_TYPE_COLUMN = "_wrong_type";
+  public static final String SOURCE_FILE = "_source_file";
+  public static final String ROW_ORDER = "_row_order";
+  private static final String CORRUPT = "_corrupt_record";
+
+  public static Dataset<Row> read(
+      SparkSession spark, InputTable table, InputFiles.Listing listing) {
+    if (listing.isEmpty()) {
+      throw new IllegalArgumentException("no files for " + table.folder());
+    }
+    Dataset<Row> frame =
+        switch (listing.format()) {
+          case JSON -> readJson(spark, table, listing.files());
+          case CSV -> readCsv(spark, table, listing.files());
+          case PARQUET -> readParquet(spark, table, listing.files());
+        };
+    frame = frame.withColumn(ROW_ORDER, monotonically_increasing_id());
+    if (table.partitionedByDay()) {
+      frame =
+          frame.withColumn(
+              Cols.LANDED_DATE,
+              regexp_extract(col(SOURCE_FILE), "date=(\\d{4}-\\d{2}-\\d{2})", 1).cast("date"));
+    }
+    return frame;
+  }
+
+  private static Dataset<Row> readJson(SparkSession spark, InputTable table, List<String> files) {
+    StructType schema = Schemas.inputAsText(table).add(CORRUPT, DataTypes.StringType);
+    Map<String, String> options = new LinkedHashMap<>();
+    options.put("mode", "PERMISSIVE");
+    options.put("columnNameOfCorruptRecord", CORRUPT);
+    Dataset<Row> lines =
+        spark
+            .read()
+            .text(files.toArray(new String[0]))
+            .withColumn(SOURCE_FILE, input_file_name())
+            .filter(trim(col("value")).notEqual(""));
+    Column parsed = from_json(col("value"), schema, options);
+    Dataset<Row> withParsed = lines.withColumn("_p", parsed);
+    List<Column> columns = new ArrayList<>();
+    for (String name : table.allColumns()) {
+      columns.add(col("_p." + name).as(name));
+    }
+    // A line that is JSON but not an object (an array, a bare string) parses to a null struct.
+    Column malformed =
+        col("_p").isNull().or(col("_p." + CORRUPT).isNotNull()).or(col("value").startsWith("["));
+    columns.add(col("value").as(Cols.RAW));
+    columns.add(when(malformed, lit(true)).otherwise(lit(false)).as(MALFORMED));
+    columns.add(lit(null).cast("string").as(WRONG_TYPE_COLUMN));
+    columns.add(col(SOURCE_FILE));
+    return withParsed.select(columns.toArray(new Column[0]));
+  }
+
+  private static Dataset<Row> readCsv(SparkSession spark, InputTable table, List<String> files) {
+    // Files of one table may carry different headers (columns added over time): read each
+    // header group with its own schema, so columns are matched by name, not position.
+    Map<List<String>, List<String>> byHeader = new LinkedHashMap<>();
+    for (String file : files) {
+      byHeader.computeIfAbsent(readHeader(spark, file), h -> new ArrayList<>()).add(file);
+    }
+    Dataset<Row> union = null;
+    for (Map.Entry<List<String>, List<String>> group : byHeader.entrySet()) {
+      StructType schema = new StructType();
+      for (String name : group.getKey()) {
+        schema = schema.add(name, DataTypes.StringType);
+      }
+      schema = schema.add(CORRUPT, DataTypes.StringType);
+      Dataset<Row> read =
+          spark
+              .read()
+              .option("header", "true")
+              .option("mode", "PERMISSIVE")
+              .option("columnNameOfCorruptRecord", CORRUPT)
+              .option("enforceSchema", "true")
+              .schema(schema)
+              .csv(group.getValue().toArray(new String[0]))
+              .withColumn(SOURCE_FILE, input_file_name());
+      Set<String> present = Set.copyOf(group.getKey());
+      List<Column> columns = new ArrayList<>();
+      List<Column> rawParts = new ArrayList<>();
+      for (String name : table.allColumns()) {
+        Column c = present.contains(name) ? col(name) : lit(null).cast("string");
+        columns.add(c.as(name));
+      }
+      for (String name : group.getKey()) {
+        rawParts.add(col(name));
+      }
+      columns.add(
+          coalesce(col(CORRUPT), to_json(struct(rawParts.toArray(new Column[0])))).as(Cols.RAW));
+      columns.add(col(CORRUPT).isNotNull().as(MALFORMED));
+      columns.add(lit(null).cast("string").as(WRONG_TYPE_COLUMN));
+      columns.add(col(SOURCE_FILE));
+      Dataset<Row> frame = read.select(columns.toArray(new Column[0]));
+      union = union == null ? frame : union.unionByName(frame);
+    }
+    return union;
+  }
+
+  private static List<String> readHeader(SparkSession spark, String file) {
+    Path path = new Path(file);
+    try {
+      FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      try (InputStream raw = fs.open(path);
+          InputStream in = file.endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+          BufferedReader reader =
+              new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        String header = reader.readLine();
+        if (header == null) {
+          return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (String name : header.replace("\uFEFF", "").split(",", -1)) {
+          names.add(name.strip().replace("\"", ""));
+        }
+        return names;
+      }
+    } catch (IOException e) {
+      throw new CohortWatchException("cannot read CSV header of " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static Dataset<Row> readParquet(
+      SparkSession spark, InputTable table, List<String> files) {
+    Dataset<Row> read =
+        spark
+            .read()
+            .parquet(files.toArray(new String[0]))
+            .withColumn(SOURCE_FILE, input_file_name());
+    Map<String, DataType> types = new LinkedHashMap<>();
+    for (StructField f : read.schema().fields()) {
+      types.put(f.name(), f.dataType());
+    }
+    List<Column> columns = new ArrayList<>();
+    Column wrongType = lit(null).cast("string");
+    List<Column> rawParts = new ArrayList<>();
+    for (String name : table.allColumns()) {
+      DataType type = types.get(name);
+      if (type == null) {
+        columns.add(lit(null).cast("string").as(name));
+        continue;
+      }
+      rawParts.add(col(name));
+      if (acceptable(name, type)) {
+        columns.add(asText(name, type).as(name));
+      } else {
+        // The value cannot be read as the contract's type: keep the row for quarantine.
+        columns.add(lit(null).cast("string").as(name));
+        wrongType =
+            when(col(name).isNotNull().and(wrongType.isNull()), lit(name)).otherwise(wrongType);
+      }
+    }
+    columns.add(to_json(struct(rawParts.toArray(new Column[0]))).as(Cols.RAW));
+    columns.add(lit(false).as(MALFORMED));
+    columns.add(wrongType.as(WRONG_TYPE_COLUMN));
+    columns.add(col(SOURCE_FILE));
+    return read.select(columns.toArray(new Column[0]));
+  }
+
+  private static final Set<String> TIME_COLUMNS =
+      Set.of(Cols.EVENT_TIME, Cols.CREATED_AT, Cols.ADDED_AT, Cols.DECIDED_AT);
+
+  private static boolean acceptable(String name, DataType type) {
+    if (type instanceof StringType) {
+      return true;
+    }
+    if (TIME_COLUMNS.contains(name)) {
+      return type instanceof TimestampType
+          || type instanceof TimestampNTZType
+          || type instanceof DateType;
+    }
+    if (name.equals(Cols.SUCCESS)) {
+      return type instanceof BooleanType;
+    }
+    if (name.equals(Cols.ASN)) {
+      return type instanceof NumericType;
+    }
+    return false;
+  }
+
+  private static Column asText(String name, DataType type) {
+    if (type instanceof TimestampType) {
+      return date_format(col(name), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'");
+    }
+    if (type instanceof TimestampNTZType) {
+      // A timestamp without zone breaks the contract (Z or offset required): leave it as text
+      // without zone so validation rejects it as invalid_timestamp.
+      return date_format(col(name), "yyyy-MM-dd'T'HH:mm:ss");
+    }
+    if (type instanceof DateType) {
+      return date_format(col(name), "yyyy-MM-dd");
+    }
+    return col(name).cast("string");
+  }
+}

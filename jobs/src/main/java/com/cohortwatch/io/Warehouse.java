@@ -1,0 +1,120 @@
+package com.cohortwatch.io;
+
+import com.cohortwatch.CohortWatchException;
+import io.delta.tables.DeltaTable;
+import io.delta.tables.DeltaTableBuilder;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The Delta warehouse: every table lives at {@code <root>/<name>}, is created from an explicit
+ * schema before its first write, and is written in one atomic Delta commit per call.
+ */
+public final class Warehouse {
+  private final SparkSession spark;
+  private final String root;
+
+  public Warehouse(SparkSession spark, String root) {
+    this.spark = spark;
+    this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  public String path(String table) {
+    return root + "/" + table;
+  }
+
+  /** Fails with a clear message, before any work, when the warehouse cannot be written. */
+  public void checkWritable() {
+    Path rootPath = new Path(root);
+    try {
+      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      fs.mkdirs(rootPath);
+      Path probe = new Path(rootPath, "_cohortwatch_write_check");
+      fs.create(probe, true).close();
+      fs.delete(probe, false);
+    } catch (IOException | RuntimeException e) {
+      throw new CohortWatchException(
+          "warehouse " + root + " is not writable: " + e.getClass().getSimpleName());
+    }
+  }
+
+  public boolean exists(String table) {
+    return DeltaTable.isDeltaTable(spark, path(table));
+  }
+
+  /** Creates the table with its explicit schema when it does not exist yet. */
+  public void ensure(
+      String table, StructType schema, Map<String, String> properties, String... partitionedBy) {
+    if (exists(table)) {
+      return;
+    }
+    DeltaTableBuilder builder =
+        DeltaTable.createIfNotExists(spark).location(path(table)).addColumns(schema);
+    if (partitionedBy.length > 0) {
+      builder = builder.partitionedBy(partitionedBy);
+    }
+    for (Map.Entry<String, String> p : properties.entrySet()) {
+      builder = builder.property(p.getKey(), p.getValue());
+    }
+    builder.execute();
+  }
+
+  public void ensure(String table, StructType schema, String... partitionedBy) {
+    ensure(table, schema, Map.of(), partitionedBy);
+  }
+
+  public Dataset<Row> read(String table) {
+    return spark.read().format("delta").load(path(table));
+  }
+
+  /** Selects and casts to the table's schema, so a write never changes it. */
+  public static Dataset<Row> conform(Dataset<Row> rows, StructType schema) {
+    List<Column> columns = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      columns.add(functions.col(f.name()).cast(f.dataType()).as(f.name()));
+    }
+    return rows.select(columns.toArray(new Column[0]));
+  }
+
+  /** Atomically replaces the rows matching {@code predicate} with {@code rows}. */
+  public void replaceWhere(String table, StructType schema, Dataset<Row> rows, String predicate) {
+    conform(rows, schema)
+        .write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", predicate)
+        .save(path(table));
+  }
+
+  /** Atomically replaces the whole table's content. */
+  public void overwrite(String table, StructType schema, Dataset<Row> rows) {
+    conform(rows, schema).write().format("delta").mode("overwrite").save(path(table));
+  }
+
+  public void append(String table, StructType schema, Dataset<Row> rows) {
+    conform(rows, schema).write().format("delta").mode("append").save(path(table));
+  }
+
+  /** Rows written by the table's newest commit, from Delta's own operation metrics. */
+  public long lastCommitOutputRows(String table) {
+    Row last = DeltaTable.forPath(spark, path(table)).history(1).select("operationMetrics").first();
+    Map<String, String> metrics = last.getJavaMap(0);
+    String rows = metrics == null ? null : metrics.get("numOutputRows");
+    return rows == null ? 0L : Long.parseLong(rows);
+  }
+}

@@ -1,0 +1,205 @@
+package com.cohortwatch.metrics;
+
+import com.cohortwatch.schema.Schemas;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
+
+/**
+ * What one run read, rejected and wrote, and how long each stage took. Collected on the driver from
+ * aggregates the stages compute anyway; written as one `run_metrics` row and printed as a short
+ * table at the end of the run.
+ */
+public final class RunMetrics {
+  private static final Logger LOG = LoggerFactory.getLogger(RunMetrics.class);
+
+  private final String runId = UUID.randomUUID().toString();
+  private final LocalDate runDate;
+  private final String command;
+  private final Instant startedAt = Instant.now();
+  private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+  private final Map<String, Long> read = new LinkedHashMap<>();
+  private final Map<String, Long> quarantined = new LinkedHashMap<>();
+  private final Map<String, Long> written = new LinkedHashMap<>();
+  private final Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
+  private final List<LocalDate> daysIngested = new ArrayList<>();
+  private final List<String> published = new ArrayList<>();
+  private long duplicatesDropped;
+  private long lateEvents;
+  private final List<String> notes = new ArrayList<>();
+
+  public RunMetrics(LocalDate runDate, String command) {
+    this.runDate = runDate;
+    this.command = command;
+  }
+
+  /** Runs one stage under a Spark job group, so the Spark UI reads like the pipeline. */
+  public <T> T stage(SparkSession spark, String name, Supplier<T> body) {
+    spark
+        .sparkContext()
+        .setJobGroup("cohortwatch-" + name, "CohortWatch " + runDate + ": " + name, false);
+    Instant start = Instant.now();
+    LOG.info("stage {} started", name);
+    try {
+      return body.get();
+    } finally {
+      double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+      stageSeconds.merge(name, seconds, Double::sum);
+      LOG.info("stage {} took {} s", name, String.format("%.1f", seconds));
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+
+  public void stage(SparkSession spark, String name, Runnable body) {
+    stage(
+        spark,
+        name,
+        () -> {
+          body.run();
+          return null;
+        });
+  }
+
+  public void recordRead(String table, long rows, long rejected, Map<String, Long> byReason) {
+    read.merge(table, rows, Long::sum);
+    quarantined.merge(table, rejected, Long::sum);
+    byReason.forEach(
+        (reason, n) ->
+            reasons.computeIfAbsent(table, t -> new LinkedHashMap<>()).merge(reason, n, Long::sum));
+  }
+
+  public void recordWritten(String table, long rows) {
+    written.merge(table, rows, Long::sum);
+  }
+
+  public void recordPublished(String table) {
+    published.add(table);
+  }
+
+  public void addDuplicatesDropped(long n) {
+    duplicatesDropped += n;
+  }
+
+  public void addLateEvents(long n) {
+    lateEvents += n;
+  }
+
+  public void addDaysIngested(List<LocalDate> days) {
+    daysIngested.addAll(days);
+  }
+
+  public void note(String message) {
+    notes.add(message);
+    LOG.info("{}", message);
+  }
+
+  public Map<String, Long> read() {
+    return read;
+  }
+
+  public Map<String, Long> quarantined() {
+    return quarantined;
+  }
+
+  public Map<String, Long> written() {
+    return written;
+  }
+
+  public Map<String, Map<String, Long>> reasons() {
+    return reasons;
+  }
+
+  public long duplicatesDropped() {
+    return duplicatesDropped;
+  }
+
+  public long lateEvents() {
+    return lateEvents;
+  }
+
+  public List<LocalDate> daysIngested() {
+    return daysIngested;
+  }
+
+  public List<String> published() {
+    return published;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  /** The run_metrics row for this run with its final status. */
+  public Dataset<Row> toRow(SparkSession spark, String status, String message) {
+    List<Date> days = new ArrayList<>();
+    daysIngested.forEach(d -> days.add(Date.valueOf(d)));
+    String fullMessage = message;
+    if (!notes.isEmpty()) {
+      fullMessage = (message == null ? "" : message + "; ") + String.join("; ", notes);
+    }
+    Row row =
+        RowFactory.create(
+            runId,
+            Date.valueOf(runDate),
+            command,
+            Timestamp.from(startedAt),
+            Timestamp.from(Instant.now()),
+            status,
+            fullMessage,
+            scalaMap(stageSeconds),
+            scalaMap(read),
+            scalaMap(quarantined),
+            scalaMap(written),
+            duplicatesDropped,
+            lateEvents,
+            JavaConverters.asScalaBuffer(days).toSeq(),
+            JavaConverters.asScalaBuffer(new ArrayList<>(published)).toSeq());
+    return spark.createDataFrame(List.of(row), Schemas.RUN_METRICS);
+  }
+
+  private static <V> scala.collection.Map<String, V> scalaMap(Map<String, V> map) {
+    return JavaConverters.mapAsScalaMap(new LinkedHashMap<>(map));
+  }
+
+  /** The short table a run prints at the end: per table read / rejected / written. */
+  public String summaryTable() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("%-16s %12s %12s %12s%n", "table", "read", "rejected", "written"));
+    List<String> tables = new ArrayList<>(read.keySet());
+    written.keySet().stream().filter(t -> !tables.contains(t)).forEach(tables::add);
+    for (String t : tables) {
+      sb.append(
+          String.format(
+              "%-16s %12s %12s %12s%n",
+              t,
+              read.containsKey(t) ? read.get(t) : "-",
+              quarantined.containsKey(t) ? quarantined.get(t) : "-",
+              written.containsKey(t) ? written.get(t) : "-"));
+    }
+    reasons.forEach(
+        (table, byReason) ->
+            byReason.forEach(
+                (reason, n) ->
+                    sb.append(String.format("  rejected %s: %s = %d%n", table, reason, n))));
+    sb.append(
+        String.format("duplicates dropped: %d, late events: %d%n", duplicatesDropped, lateEvents));
+    sb.append("stage seconds: ");
+    stageSeconds.forEach((stage, s) -> sb.append(String.format("%s=%.1f ", stage, s)));
+    return sb.toString().stripTrailing();
+  }
+}

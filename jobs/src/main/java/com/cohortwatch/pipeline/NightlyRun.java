@@ -1,0 +1,76 @@
+package com.cohortwatch.pipeline;
+
+import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.config.RunConfig;
+import com.cohortwatch.ingest.IngestStage;
+import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.TableNames;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The nightly job: ingest, then detect and publish. Reads like the pipeline it runs. */
+public final class NightlyRun {
+  private static final Logger LOG = LoggerFactory.getLogger(NightlyRun.class);
+
+  private NightlyRun() {}
+
+  public static RunMetrics run(SparkSession spark, RunConfig config) {
+    return run(spark, config, "run");
+  }
+
+  public static RunMetrics run(SparkSession spark, RunConfig config, String command) {
+    checkRunDate(config.runDate());
+    Warehouse warehouse = new Warehouse(spark, config.warehouse());
+    warehouse.checkWritable();
+    RunMetrics metrics = new RunMetrics(config.runDate(), command);
+    LOG.info(
+        "run {} for {}: input {}, warehouse {}, lookback {} days",
+        metrics.runId(),
+        config.runDate(),
+        config.input(),
+        config.warehouse(),
+        config.lookbackDays());
+    try {
+      IngestStage.Result ingested =
+          metrics.stage(spark, "ingest", () -> IngestStage.run(spark, config, warehouse, metrics));
+      if (ingested.daysIngested().isEmpty()) {
+        metrics.note("no new login days landed up to " + config.runDate());
+      }
+      recordRun(warehouse, metrics, spark, "succeeded", null);
+      return metrics;
+    } catch (RuntimeException e) {
+      String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      try {
+        recordRun(warehouse, metrics, spark, "failed", firstLine(message));
+      } catch (RuntimeException secondary) {
+        LOG.warn("could not record the failed run in run_metrics: {}", secondary.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private static void recordRun(
+      Warehouse warehouse, RunMetrics metrics, SparkSession spark, String status, String message) {
+    warehouse.ensure(TableNames.RUN_METRICS, Schemas.RUN_METRICS);
+    warehouse.append(
+        TableNames.RUN_METRICS, Schemas.RUN_METRICS, metrics.toRow(spark, status, message));
+  }
+
+  static void checkRunDate(LocalDate date) {
+    LocalDate tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1);
+    if (date.isAfter(tomorrow)) {
+      throw new CohortWatchException("run date " + date + " is in the future");
+    }
+  }
+
+  static String firstLine(String message) {
+    String line = message.strip();
+    int nl = line.indexOf('\n');
+    return nl >= 0 ? line.substring(0, nl) : line;
+  }
+}

@@ -1,0 +1,173 @@
+package com.cohortwatch.schema;
+
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DateType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+import static org.apache.spark.sql.types.DataTypes.createMapType;
+import static org.apache.spark.sql.types.DataTypes.createStructField;
+
+import java.util.List;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Explicit schemas of every table we write: Delta tables are created from these, never inferred.
+ */
+public final class Schemas {
+  private Schemas() {}
+
+  static StructField field(String name, DataType type) {
+    return createStructField(name, type, true);
+  }
+
+  static StructField required(String name, DataType type) {
+    return createStructField(name, type, false);
+  }
+
+  static StructType struct(StructField... fields) {
+    return new StructType(fields);
+  }
+
+  /** Input read schema: every contract column as text, so that validation sees what was sent. */
+  public static StructType inputAsText(InputTable table) {
+    List<String> columns = table.allColumns();
+    StructField[] fields = new StructField[columns.size()];
+    for (int i = 0; i < fields.length; i++) {
+      fields[i] = field(columns.get(i), StringType);
+    }
+    return new StructType(fields);
+  }
+
+  public static final StructType BRONZE_LOGINS =
+      struct(
+          required(Cols.EVENT_KEY, StringType),
+          field(Cols.EVENT_ID, StringType),
+          required(Cols.ACCOUNT_ID, StringType),
+          required(Cols.EVENT_TIME, TimestampType),
+          required(Cols.IP, StringType),
+          field(Cols.DEVICE_ID, StringType),
+          field(Cols.USER_AGENT, StringType),
+          required(Cols.SUCCESS, BooleanType),
+          required(Cols.EVENT_DATE, DateType),
+          required(Cols.LANDED_DATE, DateType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  public static final StructType BRONZE_ACCOUNTS =
+      struct(
+          required(Cols.ACCOUNT_ID, StringType),
+          field(Cols.CREATED_AT, TimestampType),
+          field(Cols.CLAIMED_COUNTRY, StringType),
+          field(Cols.CLAIMED_TIMEZONE, StringType),
+          field(Cols.EMAIL_DOMAIN, StringType),
+          field(Cols.PROFILE_TYPE, StringType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  public static final StructType BRONZE_PAYOUT_METHODS =
+      struct(
+          required(Cols.ACCOUNT_ID, StringType),
+          required(Cols.PAYOUT_METHOD_ID, StringType),
+          field(Cols.METHOD_TYPE, StringType),
+          field(Cols.ADDED_AT, TimestampType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  /** ip_intel plus the network's range as fixed-width hex, for range joins. */
+  public static final String IP_VERSION = "ip_version";
+
+  public static final String PREFIX_LENGTH = "prefix_length";
+  public static final String RANGE_LO = "range_lo";
+  public static final String RANGE_HI = "range_hi";
+
+  public static final StructType BRONZE_IP_INTEL =
+      struct(
+          required(Cols.NETWORK, StringType),
+          field(Cols.ASN, StringType),
+          field(Cols.AS_ORG, StringType),
+          field(Cols.COUNTRY, StringType),
+          field(Cols.USAGE_TYPE, StringType),
+          required(IP_VERSION, IntegerType),
+          required(PREFIX_LENGTH, IntegerType),
+          required(RANGE_LO, StringType),
+          required(RANGE_HI, StringType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  public static final StructType BRONZE_DECISIONS =
+      struct(
+          required(Cols.ACCOUNT_ID, StringType),
+          required(Cols.DECISION, StringType),
+          required(Cols.DECIDED_AT, TimestampType),
+          field(Cols.REVIEWER, StringType),
+          field(Cols.NOTE, StringType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  public static final StructType QUARANTINE =
+      struct(
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.SOURCE_TABLE, StringType),
+          field(Cols.SOURCE_PARTITION, StringType),
+          field(Cols.RAW, StringType),
+          required(Cols.REASON, StringType),
+          field(Cols.DETAIL, StringType),
+          required(Cols.INGESTED_AT, TimestampType));
+
+  public static StructType bronze(InputTable table) {
+    return switch (table) {
+      case ACCOUNTS -> BRONZE_ACCOUNTS;
+      case LOGINS -> BRONZE_LOGINS;
+      case PAYOUT_METHODS -> BRONZE_PAYOUT_METHODS;
+      case IP_INTEL -> BRONZE_IP_INTEL;
+      case DECISIONS -> BRONZE_DECISIONS;
+    };
+  }
+
+  // ops: run_metrics
+  public static final String RUN_ID = "run_id";
+  public static final String COMMAND = "command";
+  public static final String STARTED_AT = "started_at";
+  public static final String FINISHED_AT = "finished_at";
+  public static final String STATUS = "status";
+  public static final String MESSAGE = "message";
+  public static final String STAGE_SECONDS = "stage_seconds";
+  public static final String ROWS_READ = "rows_read";
+  public static final String ROWS_QUARANTINED = "rows_quarantined";
+  public static final String ROWS_WRITTEN = "rows_written";
+  public static final String DUPLICATES_DROPPED = "duplicates_dropped";
+  public static final String LATE_EVENTS = "late_events";
+  public static final String DAYS_INGESTED = "days_ingested";
+  public static final String TABLES_PUBLISHED = "tables_published";
+
+  public static final StructType RUN_METRICS =
+      struct(
+          required(RUN_ID, StringType),
+          required(Cols.RUN_DATE, DateType),
+          required(COMMAND, StringType),
+          required(STARTED_AT, TimestampType),
+          field(FINISHED_AT, TimestampType),
+          required(STATUS, StringType),
+          field(MESSAGE, StringType),
+          field(STAGE_SECONDS, createMapType(StringType, DoubleType)),
+          field(ROWS_READ, createMapType(StringType, LongType)),
+          field(ROWS_QUARANTINED, createMapType(StringType, LongType)),
+          field(ROWS_WRITTEN, createMapType(StringType, LongType)),
+          field(DUPLICATES_DROPPED, LongType),
+          field(LATE_EVENTS, LongType),
+          field(DAYS_INGESTED, createArrayType(DateType)),
+          field(TABLES_PUBLISHED, createArrayType(StringType)));
+
+  // ops: ingest_log
+  public static final String FILES = "files";
+  public static final String BYTES = "bytes";
+
+  public static final StructType INGEST_LOG =
+      struct(
+          required(Cols.LANDED_DATE, DateType),
+          required(FILES, LongType),
+          required(BYTES, LongType),
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.INGESTED_AT, TimestampType));
+}

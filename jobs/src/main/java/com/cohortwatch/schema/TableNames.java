@@ -1,0 +1,19 @@
+package com.cohortwatch.schema;
+
+/** Names of the Delta tables under the warehouse root (the contract's, plus our ops tables). */
+public final class TableNames {
+  private TableNames() {}
+
+  public static final String QUARANTINE = "quarantine";
+  public static final String ACCOUNT_RISK = "account_risk";
+  public static final String CLUSTER_RISK = "cluster_risk";
+  public static final String CLUSTER_MEMBERS = "cluster_members";
+  public static final String LINK_EVIDENCE = "link_evidence";
+  public static final String RUN_METRICS = "run_metrics";
+
+  /** Which landed login days were ingested, with their file count and size (ops). */
+  public static final String INGEST_LOG = "ingest_log";
+
+  /** Per account x attribute x day rollups that nightly scoring reads instead of raw events. */
+  public static final String ATTRIBUTE_DAILY = "attribute_daily";
+}
