@@ -66,21 +66,29 @@ public final class Settings {
   public static final Key PAIR_CAP =
       key(
           "link.pair-cap",
-          "40",
+          "50",
           "an attribute (or co-login time bucket) with more accounts than this is a hub: it is"
               + " never expanded into all its pairs");
-  public static final Key HUB_SAMPLE =
+  public static final Key STAR_MAX =
       key(
-          "link.hub-neighbours",
-          "8",
-          "inside a hub, each account is paired only with this many neighbours in a stable hash"
-              + " order");
+          "link.star-max",
+          "1000",
+          "a residential/hosting address, device or payout method shared by more accounts than"
+              + " pair-cap but at most this many joins its accounts as one star vertex; larger ones"
+              + " are infrastructure and link nothing");
+  public static final Key STAR_WEIGHT =
+      key("link.star-weight", "0.65", "weight of a star hub's edge to each member");
+  public static final Key SPLIT_LINK_WEIGHT =
+      key(
+          "cluster.split-link-weight",
+          "0.85",
+          "inside an oversized component only links at least this heavy are kept");
   public static final Key MIN_LINK_WEIGHT =
       key("cluster.min-link-weight", "0.6", "links lighter than this do not join clusters");
   public static final Key MAX_CLUSTER_SIZE =
       key(
           "cluster.max-size",
-          "60",
+          "200",
           "components larger than this are split by raising the link threshold inside them");
 
   // scoring

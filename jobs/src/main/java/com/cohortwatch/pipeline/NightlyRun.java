@@ -41,6 +41,11 @@ public final class NightlyRun {
       if (ingested.daysIngested().isEmpty()) {
         metrics.note("no new login days landed up to " + config.runDate());
       }
+      metrics.stage(
+          spark,
+          "rollups",
+          () -> DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested()));
+      DetectStage.scoreAndPublish(spark, config, warehouse, metrics);
       recordRun(warehouse, metrics, spark, "succeeded", null);
       return metrics;
     } catch (RuntimeException e) {

@@ -57,4 +57,38 @@ public final class Cols {
   public static final String REASON = "reason";
   public static final String DETAIL = "detail";
   public static final String SOURCE_PARTITION = "source_partition";
+
+  // rollups
+  public static final String ATTR_TYPE = "attr_type";
+  public static final String ATTR_VALUE = "attr_value";
+  public static final String LOGINS = "logins";
+  public static final String FIRST_SEEN = "first_seen";
+  public static final String LAST_SEEN = "last_seen";
+
+  /** 24 login counts by UTC hour of day. */
+  public static final String HOURS = "hours";
+
+  public static final String SLOT = "slot";
+
+  // enrichment
+  public static final String IP_COUNTRY = "ip_country";
+
+  // links and clusters
+  public static final String ACCOUNT_A = "account_a";
+  public static final String ACCOUNT_B = "account_b";
+  public static final String LINK_TYPE = "link_type";
+  public static final String ATTRIBUTE = "attribute";
+  public static final String WEIGHT = "weight";
+  public static final String EVENTS = "events";
+  public static final String CLUSTER_ID = "cluster_id";
+  public static final String N_ACCOUNTS = "n_accounts";
+
+  // scores
+  public static final String RISK_SCORE = "risk_score";
+  public static final String RISK_TIER = "risk_tier";
+  public static final String REASONS = "reasons";
+  public static final String MODEL_VERSION = "model_version";
+  public static final String CODE = "code";
+  public static final String TEXT = "text";
+  public static final String SIZE = "size";
 }

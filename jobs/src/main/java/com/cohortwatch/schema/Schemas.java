@@ -170,4 +170,90 @@ public final class Schemas {
           required(BYTES, LongType),
           required(Cols.RUN_DATE, DateType),
           required(Cols.INGESTED_AT, TimestampType));
+
+  // detection rollups
+  public static final StructType ATTRIBUTE_DAILY =
+      struct(
+          required(Cols.EVENT_DATE, DateType),
+          required(Cols.ACCOUNT_ID, StringType),
+          required(Cols.ATTR_TYPE, StringType),
+          required(Cols.ATTR_VALUE, StringType),
+          required(Cols.LOGINS, IntegerType),
+          field(Cols.FIRST_SEEN, TimestampType),
+          field(Cols.LAST_SEEN, TimestampType),
+          field(Cols.HOURS, createArrayType(IntegerType)));
+
+  public static final StructType IP_SLOTS =
+      struct(
+          required(Cols.EVENT_DATE, DateType),
+          required(Cols.IP, StringType),
+          required(Cols.SLOT, LongType),
+          required(Cols.ACCOUNT_ID, StringType));
+
+  // gold
+  public static final StructType REASON =
+      struct(
+          field(Cols.CODE, StringType),
+          field(Cols.TEXT, StringType),
+          field(Cols.WEIGHT, DoubleType));
+
+  public static final StructType ACCOUNT_RISK =
+      struct(
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.ACCOUNT_ID, StringType),
+          field(Cols.CLUSTER_ID, StringType),
+          required(Cols.RISK_SCORE, DoubleType),
+          required(Cols.RISK_TIER, StringType),
+          field(Cols.REASONS, createArrayType(REASON)),
+          required(Cols.MODEL_VERSION, StringType),
+          field(Cols.LOGINS, LongType),
+          field("active_days", LongType),
+          field(Cols.CLAIMED_COUNTRY, StringType),
+          field(Cols.CLAIMED_TIMEZONE, StringType),
+          field("working_hours_offset", IntegerType),
+          field("tz_mismatch", DoubleType));
+
+  public static final StructType CLUSTER_RISK =
+      struct(
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.CLUSTER_ID, StringType),
+          required(Cols.SIZE, LongType),
+          required(Cols.RISK_SCORE, DoubleType),
+          required(Cols.RISK_TIER, StringType),
+          field(Cols.REASONS, createArrayType(REASON)),
+          field("shared_ips", LongType),
+          field("shared_devices", LongType),
+          field("shared_payout_methods", LongType),
+          field("claimed_countries", createArrayType(StringType)),
+          field("claimed_countries_count", LongType),
+          field("claimed_timezones_count", LongType),
+          field("working_hours_offset", IntegerType),
+          field("working_hours_timezone", StringType),
+          field("working_hours_fit", DoubleType),
+          field("created_span_days", DoubleType),
+          field("anonymised_share", DoubleType),
+          field("foreign_share", DoubleType),
+          field("infrastructure_exclusivity", DoubleType),
+          field("max_accounts_per_residential_ip", LongType),
+          field("co_login_members", LongType),
+          required(Cols.MODEL_VERSION, StringType));
+
+  public static final StructType CLUSTER_MEMBERS =
+      struct(
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.CLUSTER_ID, StringType),
+          required(Cols.ACCOUNT_ID, StringType));
+
+  public static final StructType LINK_EVIDENCE =
+      struct(
+          required(Cols.RUN_DATE, DateType),
+          required(Cols.ACCOUNT_A, StringType),
+          required(Cols.ACCOUNT_B, StringType),
+          required(Cols.LINK_TYPE, StringType),
+          field(Cols.ATTRIBUTE, StringType),
+          required(Cols.WEIGHT, DoubleType),
+          field(Cols.FIRST_SEEN, TimestampType),
+          field(Cols.LAST_SEEN, TimestampType),
+          field(Cols.EVENTS, LongType),
+          field(Cols.CLUSTER_ID, StringType));
 }

@@ -16,4 +16,7 @@ public final class TableNames {
 
   /** Per account x attribute x day rollups that nightly scoring reads instead of raw events. */
   public static final String ATTRIBUTE_DAILY = "attribute_daily";
+
+  /** Which accounts used an IP in each co-login time slot, per day. */
+  public static final String IP_SLOTS = "ip_slots";
 }

@@ -1,0 +1,110 @@
+package com.cohortwatch.detect;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.conv;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.when;
+
+import com.cohortwatch.ingest.IpNormalizer;
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.Schemas;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * IP intelligence for the addresses seen in the window: longest-prefix match of each IP against the
+ * ip_intel networks. A range join would compare every IP with every network; instead both sides are
+ * keyed by a coarse bucket (IPv4 /16, IPv6 /32) and only same-bucket pairs are compared. A network
+ * wider than its bucket is listed once per bucket it spans (at most 65,536, /0 networks are
+ * ignored), so the join stays proportional to the data.
+ */
+public final class Enrichment {
+  private Enrichment() {}
+
+  static final UserDefinedFunction IP_HEX =
+      udf((UDF1<String, String>) IpNormalizer::toHex, DataTypes.StringType);
+
+  private static final String HEX = "_hex";
+  private static final String BUCKET = "_bucket";
+  private static final String VERSION = "_v";
+  private static final long MAX_BUCKETS_PER_NETWORK = 65_536;
+
+  /**
+   * @param ips one column {@code ip} of canonical addresses (distinct)
+   * @param intel bronze ip_intel, or null when it was not provided
+   * @return ip, usage_type, ip_country, asn (nulls when no network covers the address)
+   */
+  public static Dataset<Row> ipInfo(Dataset<Row> ips, Dataset<Row> intel) {
+    if (intel == null) {
+      return ips.select(
+          col(Cols.IP),
+          lit(null).cast("string").as(Cols.USAGE_TYPE),
+          lit(null).cast("string").as(Cols.IP_COUNTRY),
+          lit(null).cast("string").as(Cols.ASN));
+    }
+    Dataset<Row> keyed =
+        ips.select(col(Cols.IP))
+            .withColumn(HEX, IP_HEX.apply(col(Cols.IP)))
+            .withColumn(VERSION, when(length(col(HEX)).equalTo(8), lit(4)).otherwise(lit(6)))
+            .withColumn(BUCKET, ipBucket(col(HEX)));
+    Dataset<Row> networks =
+        intel
+            .withColumn(VERSION, col(Schemas.IP_VERSION))
+            .withColumn("_b_lo", ipBucket(col(Schemas.RANGE_LO)))
+            .withColumn("_b_hi", ipBucket(col(Schemas.RANGE_HI)))
+            .filter(col("_b_hi").minus(col("_b_lo")).lt(MAX_BUCKETS_PER_NETWORK))
+            .withColumn(BUCKET, explode(sequence(col("_b_lo"), col("_b_hi"))))
+            .select(
+                col(VERSION).as("_nv"),
+                col(BUCKET).as("_nb"),
+                col(Schemas.RANGE_LO),
+                col(Schemas.RANGE_HI),
+                col(Schemas.PREFIX_LENGTH),
+                col(Cols.USAGE_TYPE),
+                col(Cols.COUNTRY).as(Cols.IP_COUNTRY),
+                col(Cols.ASN));
+    Dataset<Row> matched =
+        keyed
+            .join(
+                networks,
+                keyed
+                    .col(VERSION)
+                    .equalTo(networks.col("_nv"))
+                    .and(keyed.col(BUCKET).equalTo(networks.col("_nb")))
+                    .and(keyed.col(HEX).geq(networks.col(Schemas.RANGE_LO)))
+                    .and(keyed.col(HEX).leq(networks.col(Schemas.RANGE_HI))))
+            .withColumn(
+                "_rank",
+                row_number()
+                    .over(
+                        Window.partitionBy(col(Cols.IP))
+                            .orderBy(col(Schemas.PREFIX_LENGTH).desc())))
+            .filter(col("_rank").equalTo(1))
+            .select(
+                col(Cols.IP).as("_mip"), col(Cols.USAGE_TYPE), col(Cols.IP_COUNTRY), col(Cols.ASN));
+    Dataset<Row> all = ips.select(col(Cols.IP));
+    return all.join(matched, all.col(Cols.IP).equalTo(matched.col("_mip")), "left")
+        .select(
+            all.col(Cols.IP),
+            matched.col(Cols.USAGE_TYPE),
+            matched.col(Cols.IP_COUNTRY),
+            matched.col(Cols.ASN));
+  }
+
+  /** IPv4: first 16 bits; IPv6: first 32 bits, as a number. */
+  static Column ipBucket(Column hex) {
+    return when(length(hex).equalTo(8), conv(substring(hex, 1, 4), 16, 10).cast("long"))
+        .otherwise(conv(substring(hex, 1, 8), 16, 10).cast("long"));
+  }
+}

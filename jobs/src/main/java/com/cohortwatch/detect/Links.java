@@ -1,0 +1,288 @@
+package com.cohortwatch.detect;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.log;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import com.cohortwatch.schema.Cols;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Links between accounts that share infrastructure, weighted by how rare the shared attribute is
+ * and what kind it is.
+ *
+ * <p><b>Bound on candidate pairs.</b> An attribute (IP, subnet, device, payout method) or a
+ * co-login time slot is expanded into account pairs only when at most {@code pairCap} accounts
+ * share it; then it yields at most {@code n(n-1)/2 <= (pairCap-1)/2 * n} pairs, so the pairs of all
+ * attributes together are at most {@code (pairCap-1)/2} times the number of account-attribute
+ * memberships (plus the same for co-login slot memberships): linear in the input, whatever the size
+ * of the largest hub. Larger attributes are hubs: a hub of a strong kind (residential or hosting
+ * address, device, payout method) with at most {@code starMax} accounts becomes one star vertex in
+ * the graph (one edge per member, not per pair); every other hub (mobile carrier NAT, commercial
+ * VPN exit, campus) carries no link at all, only co-login evidence from its small time slots.
+ */
+public final class Links {
+  private Links() {}
+
+  /** Parameters of linking, resolved once from the settings. */
+  public record Params(
+      int pairCap, int starMax, int coLoginMinDays, double minLinkWeight, double starWeight) {}
+
+  public static final String ACTIVE_DAYS = "active_days";
+  public static final String KIND_WEIGHT = "kind_weight";
+
+  /** How much sharing this kind of attribute says about common control, before rarity. */
+  static Column kindWeight(Column attrType, Column usage) {
+    Column ipKind =
+        when(usage.equalTo("residential"), 0.9)
+            .when(usage.equalTo("hosting"), 0.8)
+            .when(usage.equalTo("business"), 0.5)
+            .when(usage.equalTo("education"), 0.3)
+            .when(usage.equalTo("vpn"), 0.3)
+            .when(usage.equalTo("tor"), 0.1)
+            .when(usage.equalTo("mobile"), 0.15)
+            .otherwise(0.6);
+    return when(attrType.equalTo(Rollups.IP), ipKind)
+        .when(attrType.equalTo(Rollups.SUBNET), ipKind.multiply(0.3))
+        .when(attrType.equalTo(Rollups.DEVICE), lit(1.0))
+        .when(attrType.equalTo(Rollups.PAYOUT), lit(1.0))
+        .otherwise(lit(0.5));
+  }
+
+  /** Co-login on an address says more on a small VPN or residential address than on a campus. */
+  static Column coLoginKind(Column usage) {
+    return when(usage.equalTo("education"), 0.5)
+        .when(usage.equalTo("business"), 0.6)
+        .when(usage.equalTo("mobile"), 0.3)
+        .otherwise(1.0);
+  }
+
+  /** FRAUDAR-style rarity: 1.8 / ln(n + 5); 0.93 for two accounts, 0.26 for a thousand. */
+  static Column rarity(Column nAccounts) {
+    return least(lit(1.0), lit(1.8).divide(log(nAccounts.plus(5))));
+  }
+
+  /**
+   * Account x attribute over the window, with the attribute's account count and weight.
+   *
+   * @param attributeDaily rollup rows in the window (ip, subnet, device)
+   * @param payouts account_id, payout_method_id (pseudonymised) of active accounts
+   * @param ipInfo ip, usage_type
+   */
+  public static Dataset<Row> memberships(
+      Dataset<Row> attributeDaily, Dataset<Row> payouts, Dataset<Row> ipInfo) {
+    Dataset<Row> fromLogins =
+        attributeDaily
+            .groupBy(col(Cols.ATTR_TYPE), col(Cols.ATTR_VALUE), col(Cols.ACCOUNT_ID))
+            .agg(
+                sum(Cols.LOGINS).cast("long").as(Cols.LOGINS),
+                min(Cols.FIRST_SEEN).as(Cols.FIRST_SEEN),
+                max(Cols.LAST_SEEN).as(Cols.LAST_SEEN),
+                countDistinct(Cols.EVENT_DATE).as(ACTIVE_DAYS));
+    Dataset<Row> fromPayouts =
+        payouts.select(
+            lit(Rollups.PAYOUT).as(Cols.ATTR_TYPE),
+            col(Cols.PAYOUT_METHOD_ID).as(Cols.ATTR_VALUE),
+            col(Cols.ACCOUNT_ID),
+            lit(0L).as(Cols.LOGINS),
+            col(Cols.ADDED_AT).as(Cols.FIRST_SEEN),
+            col(Cols.ADDED_AT).as(Cols.LAST_SEEN),
+            lit(0L).as(ACTIVE_DAYS));
+    Dataset<Row> all = fromLogins.unionByName(fromPayouts);
+    Dataset<Row> counts =
+        all.groupBy(col(Cols.ATTR_TYPE).as("_t"), col(Cols.ATTR_VALUE).as("_v"))
+            .agg(count(lit(1)).as(Cols.N_ACCOUNTS));
+    Dataset<Row> usage = ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE));
+    Dataset<Row> joined =
+        all.join(
+                counts,
+                all.col(Cols.ATTR_TYPE)
+                    .equalTo(counts.col("_t"))
+                    .and(all.col(Cols.ATTR_VALUE).equalTo(counts.col("_v"))))
+            .drop("_t", "_v");
+    return joined
+        .join(
+            usage,
+            joined
+                .col(Cols.ATTR_TYPE)
+                .equalTo(Rollups.IP)
+                .and(joined.col(Cols.ATTR_VALUE).equalTo(usage.col("_ip"))),
+            "left")
+        .drop("_ip")
+        .withColumn(KIND_WEIGHT, kindWeight(col(Cols.ATTR_TYPE), col(Cols.USAGE_TYPE)))
+        .withColumn(
+            Cols.WEIGHT, col(KIND_WEIGHT).multiply(rarity(col(Cols.N_ACCOUNTS).cast("double"))));
+  }
+
+  /** Pairs of accounts sharing an attribute that is not a hub (n <= pairCap). */
+  public static Dataset<Row> attributePairs(Dataset<Row> memberships, Params p) {
+    Dataset<Row> small =
+        memberships.filter(col(Cols.N_ACCOUNTS).geq(2).and(col(Cols.N_ACCOUNTS).leq(p.pairCap())));
+    Dataset<Row> left =
+        small.select(
+            col(Cols.ATTR_TYPE).as("_t"),
+            col(Cols.ATTR_VALUE).as("_v"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_A),
+            col(Cols.FIRST_SEEN).as("_fa"),
+            col(Cols.LAST_SEEN).as("_la"),
+            col(Cols.LOGINS).as("_na"),
+            col(Cols.WEIGHT));
+    Dataset<Row> right =
+        small.select(
+            col(Cols.ATTR_TYPE).as("_t2"),
+            col(Cols.ATTR_VALUE).as("_v2"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B),
+            col(Cols.FIRST_SEEN).as("_fb"),
+            col(Cols.LAST_SEEN).as("_lb"),
+            col(Cols.LOGINS).as("_nb"));
+    return left.join(
+            right,
+            col("_t")
+                .equalTo(col("_t2"))
+                .and(col("_v").equalTo(col("_v2")))
+                .and(col(Cols.ACCOUNT_A).lt(col(Cols.ACCOUNT_B))))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            col("_t").as(Cols.LINK_TYPE),
+            col("_v").as(Cols.ATTRIBUTE),
+            col(Cols.WEIGHT),
+            greatest(col("_fa"), col("_fb")).as(Cols.FIRST_SEEN),
+            least(col("_la"), col("_lb")).as(Cols.LAST_SEEN),
+            least(col("_na"), col("_nb")).as(Cols.EVENTS));
+  }
+
+  /**
+   * Co-login: two accounts on the same IP in the same time slot, on several distinct days, and on a
+   * good share of the days they were active at all. Strangers behind one busy address meet by
+   * chance on some days; a shift of operators meets on most of them.
+   *
+   * @param slots day, ip, slot, account_id rows in the window
+   * @param activeDays account_id, active_days
+   */
+  public static Dataset<Row> coLoginPairs(
+      Dataset<Row> slots, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
+    Dataset<Row> slotSizes =
+        slots
+            .groupBy(col(Cols.EVENT_DATE).as("_d"), col(Cols.IP).as("_i"), col(Cols.SLOT).as("_s"))
+            .agg(count(lit(1)).as("_n"));
+    Dataset<Row> small =
+        slots
+            .join(
+                slotSizes,
+                col(Cols.EVENT_DATE)
+                    .equalTo(col("_d"))
+                    .and(col(Cols.IP).equalTo(col("_i")))
+                    .and(col(Cols.SLOT).equalTo(col("_s"))))
+            .filter(col("_n").geq(2).and(col("_n").leq(p.pairCap())))
+            .select(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT), col(Cols.ACCOUNT_ID));
+    Dataset<Row> left =
+        small.select(
+            col(Cols.EVENT_DATE).as("_d"),
+            col(Cols.IP).as("_i"),
+            col(Cols.SLOT).as("_s"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_A));
+    Dataset<Row> right =
+        small.select(
+            col(Cols.EVENT_DATE).as("_d2"),
+            col(Cols.IP).as("_i2"),
+            col(Cols.SLOT).as("_s2"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B));
+    Dataset<Row> meetings =
+        left.join(
+                right,
+                col("_d")
+                    .equalTo(col("_d2"))
+                    .and(col("_i").equalTo(col("_i2")))
+                    .and(col("_s").equalTo(col("_s2")))
+                    .and(col(Cols.ACCOUNT_A).lt(col(Cols.ACCOUNT_B))))
+            .select(col(Cols.ACCOUNT_A), col(Cols.ACCOUNT_B), col("_d"), col("_i"), col("_s"));
+    Dataset<Row> kinds = ipInfo.select(col(Cols.IP).as("_ki"), col(Cols.USAGE_TYPE));
+    Dataset<Row> perPair =
+        meetings
+            .join(kinds, col("_i").equalTo(col("_ki")), "left")
+            .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+            .agg(
+                countDistinct("_d").as("_days"),
+                count(lit(1)).as(Cols.EVENTS),
+                min("_d").as("_first_day"),
+                max("_d").as("_last_day"),
+                max(coLoginKind(col(Cols.USAGE_TYPE))).as("_kind"),
+                min("_i").as(Cols.ATTRIBUTE))
+            .filter(col("_days").geq(p.coLoginMinDays()));
+    Dataset<Row> actA =
+        activeDays.select(col(Cols.ACCOUNT_ID).as("_aa"), col(ACTIVE_DAYS).as("_da"));
+    Dataset<Row> actB =
+        activeDays.select(col(Cols.ACCOUNT_ID).as("_ab"), col(ACTIVE_DAYS).as("_db"));
+    Column share = col("_days").divide(least(col("_da"), col("_db")));
+    // 0 at or below 20 % of active days, full strength from 70 %.
+    Column strength = least(lit(1.0), greatest(lit(0.0), share.minus(0.2).divide(0.5)));
+    return perPair
+        .join(actA, col(Cols.ACCOUNT_A).equalTo(col("_aa")))
+        .join(actB, col(Cols.ACCOUNT_B).equalTo(col("_ab")))
+        .withColumn(Cols.WEIGHT, lit(0.85).multiply(strength).multiply(col("_kind")))
+        .filter(col(Cols.WEIGHT).gt(0))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            lit(Rollups.CO_LOGIN).as(Cols.LINK_TYPE),
+            col(Cols.ATTRIBUTE),
+            col(Cols.WEIGHT),
+            col("_first_day").cast("timestamp").as(Cols.FIRST_SEEN),
+            col("_last_day").cast("timestamp").as(Cols.LAST_SEEN),
+            col(Cols.EVENTS));
+  }
+
+  /**
+   * One weight per account pair: the noisy-or of its links, 1 - prod(1 - w), so independent pieces
+   * of evidence add up but never pass 1.
+   */
+  public static Dataset<Row> pairWeights(Dataset<Row> links) {
+    Dataset<Row> strongestPerType =
+        links
+            .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B, Cols.LINK_TYPE)
+            .agg(max(Cols.WEIGHT).as(Cols.WEIGHT));
+    return strongestPerType
+        .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+        .agg(
+            lit(1.0)
+                .minus(exp(sum(log(greatest(lit(1e-9), lit(1.0).minus(col(Cols.WEIGHT)))))))
+                .as(Cols.WEIGHT));
+  }
+
+  /** Hubs of a strong kind that are too big to pair but small enough to be one operation. */
+  public static Dataset<Row> starHubs(Dataset<Row> memberships, Params p) {
+    Column strongKind =
+        col(Cols.ATTR_TYPE)
+            .isin(Rollups.DEVICE, Rollups.PAYOUT)
+            .or(
+                col(Cols.ATTR_TYPE)
+                    .equalTo(Rollups.IP)
+                    .and(
+                        coalesce(col(Cols.USAGE_TYPE), lit("unknown"))
+                            .isin("residential", "hosting", "unknown")));
+    return memberships
+        .filter(col(Cols.N_ACCOUNTS).gt(p.pairCap()).and(col(Cols.N_ACCOUNTS).leq(p.starMax())))
+        .filter(strongKind)
+        .select(
+            col(Cols.ATTR_TYPE),
+            col(Cols.ATTR_VALUE),
+            col(Cols.ACCOUNT_ID),
+            col(Cols.N_ACCOUNTS),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.LOGINS));
+  }
+}
