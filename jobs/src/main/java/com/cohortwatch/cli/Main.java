@@ -147,6 +147,52 @@ public final class Main {
                 });
           }
         });
+    addEvaluate();
+  }
+
+  private void addEvaluate() {
+    commands.put(
+        "evaluate",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("truth", "warehouse", "date");
+          }
+
+          public String help() {
+            return "usage: cohortwatch evaluate --truth DIR --warehouse DIR [--date YYYY-MM-DD]\n"
+                + "Scores account_risk (newest run_date, or --date) against the generator's"
+                + " truth/accounts.csv: average precision, precision and recall at high+critical,"
+                + " false-positive rate per benign kind, rings recovered, recall per ring style.\n"
+                + "  --truth DIR   the generator's output folder or its truth/ folder\n";
+          }
+
+          public void execute(Options o, PrintStream out) {
+            String truthDir = o.required("truth").replaceAll("/+$", "");
+            String warehouseDir = o.required("warehouse");
+            LocalDate date = o.optionalDate("date");
+            withSession(
+                "cohortwatch-evaluate",
+                spark -> {
+                  String truthFile =
+                      truthDir.endsWith("truth")
+                          ? truthDir + "/accounts.csv"
+                          : truthDir + "/truth/accounts.csv";
+                  if (!com.cohortwatch.io.InputFiles.exists(
+                      spark.sparkContext().hadoopConfiguration(), truthFile)) {
+                    throw new CohortWatchException("no truth file at " + truthFile);
+                  }
+                  Warehouse warehouse = new Warehouse(spark, warehouseDir);
+                  if (!warehouse.exists(com.cohortwatch.schema.TableNames.ACCOUNT_RISK)) {
+                    throw new CohortWatchException("no account_risk table in " + warehouseDir);
+                  }
+                  var truth = spark.read().option("header", "true").csv(truthFile);
+                  var risk =
+                      Exporter.select(
+                          warehouse.read(com.cohortwatch.schema.TableNames.ACCOUNT_RISK), date);
+                  out.println(com.cohortwatch.eval.Evaluation.evaluate(truth, risk).format());
+                });
+          }
+        });
   }
 
   private static RunConfig runConfig(Options o, LocalDate date) {

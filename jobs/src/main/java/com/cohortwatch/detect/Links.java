@@ -174,41 +174,7 @@ public final class Links {
    */
   public static Dataset<Row> coLoginPairs(
       Dataset<Row> slots, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
-    Dataset<Row> slotSizes =
-        slots
-            .groupBy(col(Cols.EVENT_DATE).as("_d"), col(Cols.IP).as("_i"), col(Cols.SLOT).as("_s"))
-            .agg(count(lit(1)).as("_n"));
-    Dataset<Row> small =
-        slots
-            .join(
-                slotSizes,
-                col(Cols.EVENT_DATE)
-                    .equalTo(col("_d"))
-                    .and(col(Cols.IP).equalTo(col("_i")))
-                    .and(col(Cols.SLOT).equalTo(col("_s"))))
-            .filter(col("_n").geq(2).and(col("_n").leq(p.pairCap())))
-            .select(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT), col(Cols.ACCOUNT_ID));
-    Dataset<Row> left =
-        small.select(
-            col(Cols.EVENT_DATE).as("_d"),
-            col(Cols.IP).as("_i"),
-            col(Cols.SLOT).as("_s"),
-            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_A));
-    Dataset<Row> right =
-        small.select(
-            col(Cols.EVENT_DATE).as("_d2"),
-            col(Cols.IP).as("_i2"),
-            col(Cols.SLOT).as("_s2"),
-            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B));
-    Dataset<Row> meetings =
-        left.join(
-                right,
-                col("_d")
-                    .equalTo(col("_d2"))
-                    .and(col("_i").equalTo(col("_i2")))
-                    .and(col("_s").equalTo(col("_s2")))
-                    .and(col(Cols.ACCOUNT_A).lt(col(Cols.ACCOUNT_B))))
-            .select(col(Cols.ACCOUNT_A), col(Cols.ACCOUNT_B), col("_d"), col("_i"), col("_s"));
+    Dataset<Row> meetings = slotMeetings(slots, p);
     Dataset<Row> kinds = ipInfo.select(col(Cols.IP).as("_ki"), col(Cols.USAGE_TYPE));
     Dataset<Row> perPair =
         meetings
@@ -243,6 +209,47 @@ public final class Links {
             col("_first_day").cast("timestamp").as(Cols.FIRST_SEEN),
             col("_last_day").cast("timestamp").as(Cols.LAST_SEEN),
             col(Cols.EVENTS));
+  }
+
+  /**
+   * Pairs of accounts in the same (day, ip, slot) where the slot holds at most pairCap accounts:
+   * account_a, account_b, _d (day), _i (ip), _s (slot).
+   */
+  public static Dataset<Row> slotMeetings(Dataset<Row> slots, Params p) {
+    Dataset<Row> slotSizes =
+        slots
+            .groupBy(col(Cols.EVENT_DATE).as("_d"), col(Cols.IP).as("_i"), col(Cols.SLOT).as("_s"))
+            .agg(count(lit(1)).as("_n"));
+    Dataset<Row> small =
+        slots
+            .join(
+                slotSizes,
+                col(Cols.EVENT_DATE)
+                    .equalTo(col("_d"))
+                    .and(col(Cols.IP).equalTo(col("_i")))
+                    .and(col(Cols.SLOT).equalTo(col("_s"))))
+            .filter(col("_n").geq(2).and(col("_n").leq(p.pairCap())))
+            .select(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT), col(Cols.ACCOUNT_ID));
+    Dataset<Row> left =
+        small.select(
+            col(Cols.EVENT_DATE).as("_d"),
+            col(Cols.IP).as("_i"),
+            col(Cols.SLOT).as("_s"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_A));
+    Dataset<Row> right =
+        small.select(
+            col(Cols.EVENT_DATE).as("_d2"),
+            col(Cols.IP).as("_i2"),
+            col(Cols.SLOT).as("_s2"),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B));
+    return left.join(
+            right,
+            col("_d")
+                .equalTo(col("_d2"))
+                .and(col("_i").equalTo(col("_i2")))
+                .and(col("_s").equalTo(col("_s2")))
+                .and(col(Cols.ACCOUNT_A).lt(col(Cols.ACCOUNT_B))))
+        .select(col(Cols.ACCOUNT_A), col(Cols.ACCOUNT_B), col("_d"), col("_i"), col("_s"));
   }
 
   /**

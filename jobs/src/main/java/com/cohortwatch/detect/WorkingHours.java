@@ -19,6 +19,31 @@ public final class WorkingHours {
 
   static final int DAY_END = 20;
 
+  static final double MID_DAY = (DAY_START + DAY_END) / 2.0;
+
+  static double circularMeanHour(long[] hours) {
+    double x = 0;
+    double y = 0;
+    for (int h = 0; h < 24; h++) {
+      double angle = 2 * Math.PI * h / 24;
+      x += hours[h] * Math.cos(angle);
+      y += hours[h] * Math.sin(angle);
+    }
+    double angle = Math.atan2(y, x);
+    return Math.floorMod((long) Math.round(angle / (2 * Math.PI) * 24 * 1000), 24_000) / 1000.0;
+  }
+
+  /** Signed difference a - b in hours around the clock, in [-12, 12). */
+  static double circularDiff(double a, double b) {
+    double d = (a - b) % 24;
+    if (d < -12) {
+      d += 24;
+    } else if (d >= 12) {
+      d -= 24;
+    }
+    return d;
+  }
+
   /** The result: best offset, its fit, and the claimed timezone's offset and fit. */
   public record Fit(int bestOffset, double bestFit, Integer claimedOffset, Double claimedFit) {}
 
@@ -44,20 +69,19 @@ public final class WorkingHours {
     for (long h : hours) {
       total += h;
     }
+    Integer claimed = claimedOffset(claimedZone, onDate);
+    double mean = circularMeanHour(hours);
     int best = 0;
     double bestFit = -1;
-    // Ties go to the offset closest to the claimed one, then to the smaller offset.
-    Integer claimed = claimedOffset(claimedZone, onDate);
+    double bestCentre = Double.MAX_VALUE;
     for (int offset = -12; offset <= 14; offset++) {
       double f = fitAt(hours, total, offset);
-      boolean better = f > bestFit + 1e-9;
-      boolean tieCloser =
-          Math.abs(f - bestFit) <= 1e-9
-              && claimed != null
-              && distance(offset, claimed) < distance(best, claimed);
-      if (better || tieCloser) {
+      // Among equally good offsets, the one that puts the login mass mid-day (14:00) wins.
+      double centre = Math.abs(circularDiff(mean + offset, MID_DAY));
+      if (f > bestFit + 1e-9 || (Math.abs(f - bestFit) <= 1e-9 && centre < bestCentre)) {
         best = offset;
         bestFit = f;
+        bestCentre = centre;
       }
     }
     Double claimedFit = claimed == null ? null : fitAt(hours, total, claimed);

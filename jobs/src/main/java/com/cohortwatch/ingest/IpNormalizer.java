@@ -47,7 +47,7 @@ public final class IpNormalizer {
   /** Canonical text of the address, or null when the text is not one IP address. */
   public static String normalize(String text) {
     IPAddress address = parse(text, ADDRESS_ONLY);
-    if (address == null || address.isPrefixed()) {
+    if (address == null || address.isPrefixed() || address.isMultiple()) {
       return null;
     }
     return render(address);

@@ -1,0 +1,241 @@
+package com.cohortwatch.detect;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import com.cohortwatch.config.Settings;
+import com.cohortwatch.schema.Cols;
+import java.sql.Date;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The detection pipeline without I/O: rollups of the window in, links, clusters and scores out. The
+ * orchestrator reads the inputs from the warehouse and publishes the outputs; tests call this
+ * directly on small in-memory Datasets.
+ */
+public final class Detection {
+  private Detection() {}
+
+  /** What detection reads. */
+  public record Input(
+      Dataset<Row> attributeDaily,
+      Dataset<Row> ipSlots,
+      Dataset<Row> ipIntel,
+      Dataset<Row> payouts,
+      Dataset<Row> accounts,
+      Dataset<Row> previousMembers,
+      LocalDate runDate,
+      Settings settings) {}
+
+  /** What detection produces, each already in its gold table's shape (less the schema cast). */
+  public record Output(
+      Dataset<Row> linkEvidence,
+      Dataset<Row> clusterMembers,
+      Dataset<Row> clusterRisk,
+      Dataset<Row> accountRisk,
+      List<Dataset<Row>> cached) {
+    public void release() {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  /** Labels a step for the Spark UI and stage timings; tests pass {@link #UNTIMED}. */
+  public interface Stages {
+    <T> T stage(String name, Supplier<T> body);
+  }
+
+  public static final Stages UNTIMED =
+      new Stages() {
+        @Override
+        public <T> T stage(String name, Supplier<T> body) {
+          return body.get();
+        }
+      };
+
+  public static Output run(SparkSession spark, Input in, Stages stages) {
+    Settings s = in.settings();
+    Date runDate = Date.valueOf(in.runDate());
+    List<Dataset<Row>> cached = new ArrayList<>();
+    Dataset<Row> window = cache(in.attributeDaily(), cached);
+    Dataset<Row> ipDaily = window.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP));
+    Dataset<Row> active = ipDaily.select(Cols.ACCOUNT_ID).distinct();
+
+    Dataset<Row> ipInfo =
+        stages.stage(
+            "enrich",
+            () ->
+                cache(
+                    Enrichment.ipInfo(
+                        ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), in.ipIntel()),
+                    cached));
+    Dataset<Row> payouts = in.payouts().join(active, Cols.ACCOUNT_ID);
+
+    Links.Params linkParams =
+        new Links.Params(
+            s.getInt(Settings.PAIR_CAP),
+            s.getInt(Settings.STAR_MAX),
+            s.getInt(Settings.CO_LOGIN_MIN_DAYS),
+            s.getDouble(Settings.MIN_LINK_WEIGHT),
+            s.getDouble(Settings.STAR_WEIGHT));
+    Dataset<Row> memberships = cache(Links.memberships(window, payouts, ipInfo), cached);
+    Dataset<Row> activeDays =
+        memberships
+            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
+            .groupBy(Cols.ACCOUNT_ID)
+            .agg(max(Links.ACTIVE_DAYS).as(Links.ACTIVE_DAYS));
+    Dataset<Row> links =
+        stages.stage(
+            "link",
+            () ->
+                cache(
+                    Links.attributePairs(memberships, linkParams)
+                        .unionByName(
+                            Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
+                    cached));
+    Dataset<Row> stars = Links.starHubs(memberships, linkParams);
+    Clustering.Params clusterParams =
+        new Clustering.Params(
+            s.getDouble(Settings.MIN_LINK_WEIGHT),
+            s.getDouble(Settings.SPLIT_LINK_WEIGHT),
+            s.getInt(Settings.MAX_CLUSTER_SIZE),
+            5);
+    Dataset<Row> members =
+        stages.stage(
+            "cluster",
+            () ->
+                cache(
+                    Clustering.cluster(
+                        spark,
+                        Links.pairWeights(links),
+                        stars,
+                        linkParams.starWeight(),
+                        clusterParams),
+                    cached));
+    Dataset<Row> ids = StableIds.assign(members, in.previousMembers());
+    Dataset<Row> named = cache(members.join(ids, Clustering.COMPONENT), cached);
+
+    return stages.stage(
+        "score",
+        () -> {
+          Dataset<Row> accountFeatures =
+              cache(
+                  Features.accountFeatures(
+                      ipDaily, ipInfo, in.accounts(), memberships, in.runDate()),
+                  cached);
+          double medium = s.getDouble(Settings.TIER_MEDIUM);
+          double high = s.getDouble(Settings.TIER_HIGH);
+          double critical = s.getDouble(Settings.TIER_CRITICAL);
+          Dataset<Row> clusterRisk =
+              cache(
+                  Scoring.scoreClusters(
+                          Scoring.clusterFeatures(members, accountFeatures, memberships, links)
+                              .join(ids, Clustering.COMPONENT),
+                          col(Cols.CLUSTER_ID))
+                      .withColumn(
+                          Cols.RISK_TIER,
+                          Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
+                      .withColumn(Cols.RUN_DATE, lit(runDate))
+                      .withColumn(Cols.MODEL_VERSION, lit(Scoring.MODEL_VERSION)),
+                  cached);
+          Dataset<Row> clusterOf =
+              named
+                  .join(
+                      clusterRisk.select(
+                          col(Cols.CLUSTER_ID).as("_cid"),
+                          col(Scoring.LOGIT).as("_cluster_logit"),
+                          col(Cols.REASONS).as("_cluster_reasons")),
+                      col(Cols.CLUSTER_ID).equalTo(col("_cid")))
+                  .select(
+                      col(Cols.ACCOUNT_ID).as("_member"),
+                      col(Cols.CLUSTER_ID),
+                      col("_cluster_logit"),
+                      col("_cluster_reasons"));
+          Dataset<Row> accountRisk =
+              Scoring.scoreAccounts(accountFeatures, clusterOf)
+                  .withColumn(
+                      Cols.RISK_TIER, Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
+                  .withColumn(Cols.RUN_DATE, lit(runDate))
+                  .withColumn(Cols.MODEL_VERSION, lit(Scoring.MODEL_VERSION))
+                  .withColumn("working_hours_offset", col(Features.BEST_OFFSET));
+          Dataset<Row> evidence =
+              clusterEvidence(links, named)
+                  .unionByName(starEvidence(stars, named, linkParams.starWeight()))
+                  .withColumn(Cols.RUN_DATE, lit(runDate));
+          return new Output(
+              evidence,
+              named.withColumn(Cols.RUN_DATE, lit(runDate)),
+              clusterRisk,
+              accountRisk,
+              cached);
+        });
+  }
+
+  /**
+   * Materialises a step that later steps read several times, and cuts its lineage: the later plans
+   * reuse the same inputs through many joins, and an uncut plan grows with every reuse until the
+   * analyser spends minutes on it. Local checkpoints live on the executors, like a cache.
+   */
+  private static Dataset<Row> cache(Dataset<Row> ds, List<Dataset<Row>> cached) {
+    Dataset<Row> p = ds.localCheckpoint(true);
+    cached.add(p);
+    return p;
+  }
+
+  /** Links whose two accounts ended in the same cluster: the evidence an analyst reads. */
+  static Dataset<Row> clusterEvidence(Dataset<Row> links, Dataset<Row> named) {
+    Dataset<Row> a = named.select(col(Cols.ACCOUNT_ID).as("_ea"), col(Cols.CLUSTER_ID).as("_ca"));
+    Dataset<Row> b = named.select(col(Cols.ACCOUNT_ID).as("_eb"), col(Cols.CLUSTER_ID).as("_cb"));
+    return links
+        .join(a, col(Cols.ACCOUNT_A).equalTo(col("_ea")))
+        .join(b, col(Cols.ACCOUNT_B).equalTo(col("_eb")))
+        .filter(col("_ca").equalTo(col("_cb")))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            col(Cols.LINK_TYPE),
+            col(Cols.ATTRIBUTE),
+            col(Cols.WEIGHT),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.EVENTS).cast("long").as(Cols.EVENTS),
+            col("_ca").as(Cols.CLUSTER_ID));
+  }
+
+  /** Hub (star) links as evidence: each member of a star hub linked to the hub's first member. */
+  static Dataset<Row> starEvidence(Dataset<Row> stars, Dataset<Row> named, double starWeight) {
+    Dataset<Row> inCluster = stars.join(named, Cols.ACCOUNT_ID);
+    Dataset<Row> anchor =
+        inCluster
+            .groupBy(
+                col(Cols.ATTR_TYPE).as("_t"),
+                col(Cols.ATTR_VALUE).as("_v"),
+                col(Cols.CLUSTER_ID).as("_c"))
+            .agg(min(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_A));
+    return inCluster
+        .join(
+            anchor,
+            col(Cols.ATTR_TYPE)
+                .equalTo(col("_t"))
+                .and(col(Cols.ATTR_VALUE).equalTo(col("_v")))
+                .and(col(Cols.CLUSTER_ID).equalTo(col("_c"))))
+        .filter(col(Cols.ACCOUNT_ID).notEqual(col(Cols.ACCOUNT_A)))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B),
+            col(Cols.ATTR_TYPE).as(Cols.LINK_TYPE),
+            col(Cols.ATTR_VALUE).as(Cols.ATTRIBUTE),
+            lit(starWeight).as(Cols.WEIGHT),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.LOGINS).cast("long").as(Cols.EVENTS),
+            col(Cols.CLUSTER_ID));
+  }
+}
