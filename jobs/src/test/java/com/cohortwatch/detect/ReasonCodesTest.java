@@ -1,0 +1,234 @@
+package com.cohortwatch.detect;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.testing.SharedSpark;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import scala.collection.JavaConverters;
+
+/** Every reason code, from a hand-made feature row where only its feature is strong. */
+class ReasonCodesTest {
+
+  /** A cluster with nothing remarkable about it. */
+  private static Map<String, Object> neutralCluster() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(Cols.CLUSTER_ID, "c-test");
+    m.put(Scoring.SIZE, 3L);
+    m.put(Scoring.N_COUNTRIES, 1L);
+    m.put(Scoring.COUNTRIES, List.of("US"));
+    m.put(Scoring.N_TIMEZONES, 1L);
+    m.put(Scoring.TZ_SHARE, 0.0);
+    m.put(Scoring.WORKING_TZ, "UTC-5");
+    m.put(Scoring.WORKING_FIT, 0.7);
+    m.put(Scoring.CREATED_SPAN_DAYS, 400.0);
+    m.put(Scoring.ANON_SHARE, 0.0);
+    m.put(Scoring.FOREIGN_SHARE, 0.0);
+    m.put(Scoring.MAX_DEVICE_MEMBERS, 0L);
+    m.put(Scoring.SHARED_DEVICES, 0L);
+    m.put(Scoring.MAX_PAYOUT_MEMBERS, 0L);
+    m.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 0L);
+    m.put(Scoring.CROWD_IP, null);
+    m.put(Scoring.CO_LOGIN_MEMBERS, 0L);
+    m.put(Scoring.HOME_SHARE, 0.0);
+    m.put(Scoring.AGENCY_SHARE, 0.0);
+    return m;
+  }
+
+  private static Row clusterReasons(Map<String, Object> values) {
+    SparkSession spark = SharedSpark.spark();
+    StructType schema = new StructType();
+    List<Object> row = new ArrayList<>();
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      Object v = e.getValue();
+      if (v instanceof List<?> list) {
+        schema = schema.add(e.getKey(), DataTypes.createArrayType(DataTypes.StringType));
+        row.add(JavaConverters.asScalaBuffer(new ArrayList<>(list)).toSeq());
+      } else if (v instanceof Long) {
+        schema = schema.add(e.getKey(), DataTypes.LongType);
+        row.add(v);
+      } else if (v instanceof Double) {
+        schema = schema.add(e.getKey(), DataTypes.DoubleType);
+        row.add(v);
+      } else {
+        schema = schema.add(e.getKey(), DataTypes.StringType);
+        row.add(v);
+      }
+    }
+    Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(row.toArray())), schema);
+    return Scoring.scoreClusters(df, col(Cols.CLUSTER_ID))
+        .select(Cols.REASONS, Cols.RISK_SCORE)
+        .first();
+  }
+
+  private static List<String> texts(Row r) {
+    List<Row> reasons = r.getList(0);
+    List<String> out = new ArrayList<>();
+    reasons.forEach(x -> out.add(x.<String>getAs(Cols.TEXT)));
+    return out;
+  }
+
+  private static void assertReason(Map<String, Object> changes, String code, String fragment) {
+    Map<String, Object> m = neutralCluster();
+    m.putAll(changes);
+    Row r = clusterReasons(m);
+    assertThat(texts(r))
+        .anySatisfy(t -> assertThat(t).startsWith(code + ": cluster c-test: ").contains(fragment));
+  }
+
+  @Test
+  void neutralClusterIsLowWithoutRingReasons() {
+    Row r = clusterReasons(neutralCluster());
+    assertThat(r.getDouble(1)).isLessThan(0.05);
+    assertThat(texts(r)).isEmpty();
+  }
+
+  @Test
+  void identitySpread() {
+    assertReason(
+        Map.of(
+            Scoring.N_COUNTRIES,
+            4L,
+            Scoring.COUNTRIES,
+            List.of("CA", "JP", "PL", "US"),
+            Scoring.N_TIMEZONES,
+            4L),
+        "IDENTITY_SPREAD",
+        "claim 4 countries (CA, JP, PL, US)");
+  }
+
+  @Test
+  void tzMismatch() {
+    assertReason(
+        Map.of(Scoring.TZ_SHARE, 0.9, Scoring.WORKING_TZ, "UTC+9", Scoring.WORKING_FIT, 0.94),
+        "TZ_MISMATCH",
+        "UTC+9 working day (94 %)");
+  }
+
+  @Test
+  void creationBurst() {
+    assertReason(
+        Map.of(Scoring.SIZE, 8L, Scoring.CREATED_SPAN_DAYS, 12.0),
+        "CREATION_BURST",
+        "8 accounts were created within 12 days");
+  }
+
+  @Test
+  void anonymisedInfra() {
+    assertReason(Map.of(Scoring.ANON_SHARE, 0.82), "ANONYMISED_INFRA", "82 % of logins");
+  }
+
+  @Test
+  void foreignIp() {
+    assertReason(Map.of(Scoring.FOREIGN_SHARE, 0.61), "FOREIGN_IP", "61 % of non-VPN logins");
+  }
+
+  @Test
+  void sharedDevice() {
+    assertReason(
+        Map.of(Scoring.MAX_DEVICE_MEMBERS, 5L, Scoring.SHARED_DEVICES, 2L),
+        "SHARED_DEVICE",
+        "shared by 5 accounts");
+  }
+
+  @Test
+  void sharedPayout() {
+    assertReason(
+        Map.of(Scoring.MAX_PAYOUT_MEMBERS, 7L),
+        "SHARED_PAYOUT",
+        "payout method is shared by 7 accounts");
+  }
+
+  @Test
+  void residentialCrowd() {
+    assertReason(
+        Map.of(Scoring.MAX_RESIDENTIAL_MEMBERS, 14L, Scoring.CROWD_IP, "73.2.1.4"),
+        "RESIDENTIAL_CROWD",
+        "73.2.1.4 is used by 14 accounts");
+  }
+
+  @Test
+  void coLogin() {
+    assertReason(Map.of(Scoring.CO_LOGIN_MEMBERS, 3L), "CO_LOGIN", "3 of 3 accounts");
+  }
+
+  @Test
+  void consistentIdentityLowersTheScore() {
+    assertReason(Map.of(Scoring.HOME_SHARE, 0.93), "CONSISTENT_IDENTITY", "93 % of logins");
+  }
+
+  @Test
+  void agencyProfileLowersTheScore() {
+    assertReason(
+        Map.of(Scoring.AGENCY_SHARE, 1.0, Scoring.MAX_PAYOUT_MEMBERS, 6L),
+        "AGENCY_PROFILE",
+        "100 % of members");
+    Map<String, Object> noSharedPayout = neutralCluster();
+    noSharedPayout.put(Scoring.AGENCY_SHARE, 1.0);
+    assertThat(texts(clusterReasons(noSharedPayout)))
+        .noneMatch(t -> t.startsWith("AGENCY_PROFILE"));
+  }
+
+  @Test
+  void singletonAccountReasonsUseTheAccountsOwnNumbers() {
+    SparkSession spark = SharedSpark.spark();
+    StructType features =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Cols.LOGINS, "long")
+            .add(Features.ANON_LOGINS, "long")
+            .add(Features.FOREIGN_LOGINS, "long")
+            .add(Features.NONANON_KNOWN_LOGINS, "long")
+            .add(Features.HOME_LOGINS, "long")
+            .add(Features.TZ_MISMATCH, "double")
+            .add(Features.BEST_FIT, "double")
+            .add(Features.BEST_OFFSET, "int")
+            .add(Features.CLAIMED_OFFSET, "int")
+            .add(Cols.CLAIMED_TIMEZONE, "string")
+            .add(Cols.CLAIMED_COUNTRY, "string");
+    Dataset<Row> account =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(
+                    "a1", 50L, 40L, 9L, 10L, 1L, 1.0, 0.94, 9, -5, "America/New_York", "US")),
+            features);
+    StructType clusterOf =
+        new StructType()
+            .add("_member", "string")
+            .add(Cols.CLUSTER_ID, "string")
+            .add("_cluster_logit", "double")
+            .add(
+                "_cluster_reasons",
+                DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON));
+    Row scored =
+        Scoring.scoreAccounts(account, spark.createDataFrame(List.of(), clusterOf))
+            .select(Cols.REASONS, Cols.RISK_SCORE)
+            .first();
+    List<String> t = texts(scored);
+    assertThat(t)
+        .anySatisfy(
+            x ->
+                assertThat(x)
+                    .isEqualTo(
+                        "TZ_MISMATCH: 94 % of logins fit a UTC+9 working day; claims America/New_York (UTC-5)"));
+    assertThat(t).anySatisfy(x -> assertThat(x).startsWith("ANONYMISED_INFRA: 80 %"));
+    assertThat(t)
+        .anySatisfy(
+            x ->
+                assertThat(x)
+                    .startsWith(
+                        "FOREIGN_IP: 90 % of non-VPN logins from outside the claimed country US"));
+    assertThat(scored.getDouble(1)).isGreaterThan(0.35); // medium at least, on own evidence alone
+  }
+}
