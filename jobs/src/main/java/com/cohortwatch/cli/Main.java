@@ -147,7 +147,40 @@ public final class Main {
                 });
           }
         });
+    addGenerate();
     addEvaluate();
+  }
+
+  private void addGenerate() {
+    commands.put(
+        "generate",
+        new Command() {
+          public Set<String> flags() {
+            return com.cohortwatch.generate.GeneratorConfig.FLAGS;
+          }
+
+          public String help() {
+            return com.cohortwatch.generate.GeneratorConfig.HELP;
+          }
+
+          public void execute(Options o, PrintStream out) {
+            var config = com.cohortwatch.generate.GeneratorConfig.fromOptions(o.values());
+            withSession(
+                "cohortwatch-generate",
+                spark -> {
+                  var summary = com.cohortwatch.generate.Generator.run(spark, config);
+                  out.printf(
+                      "generated %d accounts, %d logins, %d bad records, %d duplicate deliveries"
+                          + " in %s (truth in %s/truth)%n",
+                      summary.accounts(),
+                      summary.logins(),
+                      summary.badRecords(),
+                      summary.duplicateDeliveries(),
+                      summary.out(),
+                      summary.out());
+                });
+          }
+        });
   }
 
   private void addEvaluate() {
