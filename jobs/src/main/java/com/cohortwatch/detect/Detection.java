@@ -107,17 +107,14 @@ public final class Detection {
             s.getDouble(Settings.SPLIT_LINK_WEIGHT),
             s.getInt(Settings.MAX_CLUSTER_SIZE),
             5);
+    Dataset<Row> pairWeights = cache(Links.pairWeights(links), cached);
     Dataset<Row> members =
         stages.stage(
             "cluster",
             () ->
                 cache(
                     Clustering.cluster(
-                        spark,
-                        Links.pairWeights(links),
-                        stars,
-                        linkParams.starWeight(),
-                        clusterParams),
+                        spark, pairWeights, stars, linkParams.starWeight(), clusterParams),
                     cached));
     Dataset<Row> ids = StableIds.assign(members, in.previousMembers());
     Dataset<Row> named = cache(members.join(ids, Clustering.COMPONENT), cached);
@@ -153,11 +150,21 @@ public final class Detection {
                           col(Scoring.LOGIT).as("_cluster_logit"),
                           col(Cols.REASONS).as("_cluster_reasons")),
                       col(Cols.CLUSTER_ID).equalTo(col("_cid")))
+                  .join(
+                      attachment(pairWeights, stars, members, clusterParams.minWeight()),
+                      col(Cols.ACCOUNT_ID).equalTo(col("_att_account")),
+                      "left")
                   .select(
                       col(Cols.ACCOUNT_ID).as("_member"),
                       col(Cols.CLUSTER_ID),
                       col("_cluster_logit"),
-                      col("_cluster_reasons"));
+                      col("_cluster_reasons"),
+                      org.apache
+                          .spark
+                          .sql
+                          .functions
+                          .coalesce(col(Scoring.ATTACHMENT), lit(1.0))
+                          .as(Scoring.ATTACHMENT));
           Dataset<Row> accountRisk =
               Scoring.scoreAccounts(accountFeatures, clusterOf)
                   .withColumn(
@@ -187,6 +194,55 @@ public final class Detection {
     Dataset<Row> p = ds.localCheckpoint(true);
     cached.add(p);
     return p;
+  }
+
+  /**
+   * How firmly each member hangs on its cluster, in [0, 1]: the members it links to directly (links
+   * above the threshold) against a quarter of the others; 1 for clusters of four or fewer and for
+   * members of a star hub inside the cluster.
+   */
+  static Dataset<Row> attachment(
+      Dataset<Row> pairWeights, Dataset<Row> stars, Dataset<Row> members, double minWeight) {
+    String comp = Clustering.COMPONENT;
+    Dataset<Row> ma = members.select(col(Cols.ACCOUNT_ID).as("_ma"), col(comp).as("_ca"));
+    Dataset<Row> mb = members.select(col(Cols.ACCOUNT_ID).as("_mb"), col(comp).as("_cb"));
+    Dataset<Row> strong =
+        pairWeights
+            .filter(col(Cols.WEIGHT).geq(minWeight))
+            .join(ma, col(Cols.ACCOUNT_A).equalTo(col("_ma")))
+            .join(mb, col(Cols.ACCOUNT_B).equalTo(col("_mb")))
+            .filter(col("_ca").equalTo(col("_cb")));
+    Dataset<Row> degree =
+        strong
+            .select(col(Cols.ACCOUNT_A).as("_d"))
+            .union(strong.select(col(Cols.ACCOUNT_B)))
+            .groupBy(col("_d"))
+            .agg(org.apache.spark.sql.functions.count(lit(1)).as("_degree"));
+    Dataset<Row> sizes =
+        members
+            .groupBy(col(comp).as("_sc"))
+            .agg(org.apache.spark.sql.functions.count(lit(1)).as("_size"));
+    Dataset<Row> starMembers = stars.select(col(Cols.ACCOUNT_ID).as("_star")).distinct();
+    org.apache.spark.sql.Column attach =
+        org.apache
+            .spark
+            .sql
+            .functions
+            .when(col("_size").leq(4).or(col("_star").isNotNull()), lit(1.0))
+            .otherwise(
+                org.apache.spark.sql.functions.least(
+                    lit(1.0),
+                    org.apache
+                        .spark
+                        .sql
+                        .functions
+                        .coalesce(col("_degree"), lit(0L))
+                        .divide(col("_size").minus(1).multiply(0.25))));
+    return members
+        .join(sizes, col(comp).equalTo(col("_sc")))
+        .join(degree, col(Cols.ACCOUNT_ID).equalTo(col("_d")), "left")
+        .join(starMembers, col(Cols.ACCOUNT_ID).equalTo(col("_star")), "left")
+        .select(col(Cols.ACCOUNT_ID).as("_att_account"), attach.as(Scoring.ATTACHMENT));
   }
 
   /** Links whose two accounts ended in the same cluster: the evidence an analyst reads. */

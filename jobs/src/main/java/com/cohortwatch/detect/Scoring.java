@@ -91,6 +91,7 @@ public final class Scoring {
   public static final String WORKING_TZ = "working_hours_timezone";
   public static final String WORKING_FIT = "working_hours_fit";
   public static final String LOGIT = "logit";
+  public static final String ATTACHMENT = "attachment";
 
   static Column clamp01(Column c) {
     return least(lit(1.0), greatest(lit(0.0), coalesce(c, lit(0.0))));
@@ -274,7 +275,7 @@ public final class Scoring {
       new Term(
           "RESIDENTIAL_CROWD",
           W_RESIDENTIAL_CROWD,
-          clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(5).divide(5.0)),
+          clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(4).divide(4.0)),
           format_string(
               "residential address %s is used by %d accounts of the cluster (a household has a few)",
               col(CROWD_IP), col(MAX_RESIDENTIAL_MEMBERS))),

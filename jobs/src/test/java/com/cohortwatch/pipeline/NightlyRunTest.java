@@ -140,6 +140,7 @@ class NightlyRunTest {
     afterFirst = snapshot(spark);
     rerun = NightlyRun.run(spark, config);
     afterRerun = snapshot(spark);
+    NightlyRun.run(spark, config.withRunDate(D2.plusDays(1)));
   }
 
   static final List<String> TABLES =
@@ -278,9 +279,23 @@ class NightlyRunTest {
   }
 
   @Test
+  void nextNightKeepsTheClusterId() {
+    Warehouse w = new Warehouse(SharedSpark.spark(), warehouseDir.toString());
+    List<String> ids =
+        w.read(TableNames.CLUSTER_MEMBERS)
+            .filter(col(Cols.ACCOUNT_ID).equalTo("r0"))
+            .orderBy(Cols.RUN_DATE)
+            .select(Cols.CLUSTER_ID)
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertThat(ids).hasSize(2);
+    assertThat(ids.get(1)).isEqualTo(ids.get(0));
+  }
+
+  @Test
   void rerunLeavesEveryTableUnchanged() {
     for (String t : TABLES) {
-      assertThat(afterRerun.get(t)).as(t).isEqualTo(afterFirst.get(t));
+      assertThat(afterRerun.get(t)).as(t).isEqualTo(afterFirst.get(t)).isNotEmpty();
     }
     assertThat(rerun.read()).containsEntry("logins", 4L); // only the run date is re-read
   }
