@@ -434,8 +434,11 @@ public final class Scoring {
     Column inCluster = col(Cols.CLUSTER_ID).isNotNull();
     Column ownLogit = logit(0.0, own);
     Column singleLogit = logit(SINGLETON_BIAS, single);
-    Column accountLogit =
-        when(inCluster, col("_cluster_logit").plus(ownLogit)).otherwise(singleLogit);
+    // A member hanging on the cluster by one or two links (a VPN user who met a team on its exit)
+    // carries only that share of the cluster's evidence.
+    Column clusterEvidence =
+        lit(BIAS).plus(col(ATTACHMENT).multiply(col("_cluster_logit").minus(BIAS)));
+    Column accountLogit = when(inCluster, clusterEvidence.plus(ownLogit)).otherwise(singleLogit);
     Column ownReasons = sortedReasons(own, lit(""));
     Column singleReasons = sortedReasons(single, lit(""));
     return joined
