@@ -210,7 +210,8 @@ class ReasonCodesTest {
             .add("_cluster_logit", "double")
             .add(
                 "_cluster_reasons",
-                DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON));
+                DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON))
+            .add(Scoring.ATTACHMENT, "double");
     Row scored =
         Scoring.scoreAccounts(account, spark.createDataFrame(List.of(), clusterOf))
             .select(Cols.REASONS, Cols.RISK_SCORE)

@@ -68,9 +68,10 @@ class GeneratedIngestTest {
     assertThat(warehouse.read("logins").select(Cols.EVENT_KEY).distinct().count()).isEqualTo(valid);
     assertThat(metrics.duplicatesDropped())
         .isEqualTo(truth.get("duplicate_deliveries").get("logins").asLong());
-    assertThat(metrics.lateEvents())
-        .isGreaterThanOrEqualTo(truth.get("late_events").asLong())
-        .isPositive();
+    // A late event that was also delivered twice keeps its first, on-time delivery.
+    long late = truth.get("late_events").asLong();
+    long duplicates = truth.get("duplicate_deliveries").get("logins").asLong();
+    assertThat(metrics.lateEvents()).isBetween(Math.max(1, late - duplicates), late);
   }
 
   @Test

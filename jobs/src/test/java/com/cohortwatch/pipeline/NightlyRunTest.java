@@ -198,6 +198,7 @@ class NightlyRunTest {
         w
             .read(TableNames.QUARANTINE)
             .filter(col(Cols.SOURCE_TABLE).equalTo("accounts"))
+            .filter(col(Cols.RUN_DATE).equalTo(java.sql.Date.valueOf(D2)))
             .groupBy(Cols.REASON)
             .count()
             .collectAsList()
@@ -257,10 +258,10 @@ class NightlyRunTest {
   @Test
   void ringIsClusteredAndFlaggedWithReasons() {
     Warehouse w = new Warehouse(SharedSpark.spark(), warehouseDir.toString());
-    List<Row> ring =
+    Dataset<Row> risk =
         w.read(TableNames.ACCOUNT_RISK)
-            .filter(col(Cols.ACCOUNT_ID).startsWith("r"))
-            .collectAsList();
+            .filter(col(Cols.RUN_DATE).equalTo(java.sql.Date.valueOf(D2)));
+    List<Row> ring = risk.filter(col(Cols.ACCOUNT_ID).startsWith("r")).collectAsList();
     assertThat(ring).hasSize(4);
     assertThat(ring.stream().map(r -> r.<String>getAs(Cols.CLUSTER_ID)).distinct())
         .hasSize(1)
@@ -274,10 +275,7 @@ class NightlyRunTest {
     assertThat(cluster.<Long>getAs(Cols.SIZE)).isEqualTo(4L);
     assertThat(cluster.<String>getAs("working_hours_timezone")).isIn("UTC+8", "UTC+9", "UTC+10");
     assertThat(
-            w.read(TableNames.ACCOUNT_RISK)
-                .filter(col(Cols.ACCOUNT_ID).equalTo("u1"))
-                .first()
-                .<String>getAs(Cols.RISK_TIER))
+            risk.filter(col(Cols.ACCOUNT_ID).equalTo("u1")).first().<String>getAs(Cols.RISK_TIER))
         .isEqualTo("low");
   }
 
