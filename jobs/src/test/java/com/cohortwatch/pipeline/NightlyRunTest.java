@@ -280,6 +280,31 @@ class NightlyRunTest {
   }
 
   @Test
+  void exportWritesOneFileOfTheRequestedRunDate() throws IOException {
+    Warehouse w = new Warehouse(SharedSpark.spark(), warehouseDir.toString());
+    Path jsonl = dir.resolve("export/account_risk.jsonl");
+    long n =
+        com.cohortwatch.io.Exporter.write(
+            com.cohortwatch.io.Exporter.select(w.read(TableNames.ACCOUNT_RISK), D2),
+            com.cohortwatch.io.Exporter.Format.JSONL,
+            jsonl.toString());
+    assertThat(n).isEqualTo(5);
+    assertThat(Files.readAllLines(jsonl))
+        .hasSize(5)
+        .allSatisfy(l -> assertThat(l).startsWith("{").contains("\"run_date\":\"2026-11-20\""));
+    Path csv = dir.resolve("export/cluster_risk.csv");
+    long clusters =
+        com.cohortwatch.io.Exporter.write(
+            com.cohortwatch.io.Exporter.select(w.read(TableNames.CLUSTER_RISK), null),
+            com.cohortwatch.io.Exporter.Format.CSV,
+            csv.toString());
+    assertThat(clusters).isEqualTo(1); // the newest run date only
+    assertThat(Files.readAllLines(csv).get(0))
+        .startsWith("run_date,cluster_id,size")
+        .contains("reasons");
+  }
+
+  @Test
   void nextNightKeepsTheClusterId() {
     Warehouse w = new Warehouse(SharedSpark.spark(), warehouseDir.toString());
     List<String> ids =

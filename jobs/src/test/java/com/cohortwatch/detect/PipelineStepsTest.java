@@ -1,0 +1,246 @@
+package com.cohortwatch.detect;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.TestData;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Each detection step on a few hand-made rows. */
+class PipelineStepsTest {
+  static final LocalDate DAY = LocalDate.of(2026, 11, 20);
+  static final Links.Params PARAMS = new Links.Params(3, 10, 2, 0.6, 0.65);
+
+  private static SparkSession spark() {
+    return SharedSpark.spark();
+  }
+
+  @Test
+  void attributeDailyCountsLoginsAndHoursPerAttribute() {
+    Dataset<Row> logins =
+        new TestData()
+            .login("a", DAY, 3, 0, "198.51.100.7", "d1")
+            .login("a", DAY, 3, 30, "198.51.100.7", "d1")
+            .login("a", DAY, 15, 0, "198.51.100.9", "d1")
+            .logins(spark());
+    Map<String, Row> rows =
+        Rollups.attributeDaily(logins, 24, 48).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.ATTR_TYPE) + "|" + r.<String>getAs(Cols.ATTR_VALUE),
+                    r -> r));
+    assertThat(rows.get("ip|198.51.100.7").<Integer>getAs(Cols.LOGINS)).isEqualTo(2);
+    assertThat(rows.get("subnet|198.51.100.0/24").<Integer>getAs(Cols.LOGINS)).isEqualTo(3);
+    List<Integer> hours =
+        rows.get("device|d1").getList(rows.get("device|d1").fieldIndex(Cols.HOURS));
+    assertThat(hours.get(3)).isEqualTo(2);
+    assertThat(hours.get(15)).isEqualTo(1);
+    assertThat(hours.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
+  }
+
+  @Test
+  void ipSlotsPutLoginsMinutesApartInOneSlot() {
+    Dataset<Row> logins =
+        new TestData()
+            .login("a", DAY, 3, 1, "198.51.100.7", "d1")
+            .login("b", DAY, 3, 20, "198.51.100.7", "d2")
+            .login("c", DAY, 3, 40, "198.51.100.7", "d3")
+            .logins(spark());
+    List<Row> slots = Rollups.ipSlots(logins, 30).collectAsList();
+    assertThat(slots).hasSize(3);
+    assertThat(slots.stream().map(r -> r.getLong(2)).distinct().count()).isEqualTo(2);
+  }
+
+  @Test
+  void enrichmentTakesTheLongestMatchingPrefix() {
+    TestData data =
+        new TestData()
+            .intel("198.51.0.0/16", "c6330000", "c633ffff", 16, "US", "residential")
+            .intel("198.51.100.0/24", "c6336400", "c63364ff", 24, "NL", "hosting");
+    StructType ipSchema = new StructType().add(Cols.IP, "string");
+    Dataset<Row> ips =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("198.51.100.7"),
+                    RowFactory.create("198.51.7.1"),
+                    RowFactory.create("203.0.113.1")),
+                ipSchema);
+    Map<String, String> usage =
+        Enrichment.ipInfo(ips, data.intel(spark())).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> String.valueOf(r.getString(1))));
+    assertThat(usage)
+        .containsEntry("198.51.100.7", "hosting")
+        .containsEntry("198.51.7.1", "residential")
+        .containsEntry("203.0.113.1", "null");
+  }
+
+  private static Dataset<Row> memberships(TestData data) {
+    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
+    Dataset<Row> ipInfo =
+        Enrichment.ipInfo(
+            daily
+                .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
+                .select(col(Cols.ATTR_VALUE).as(Cols.IP))
+                .distinct(),
+            null);
+    return Links.memberships(daily, data.payouts(spark()), ipInfo);
+  }
+
+  @Test
+  void rareAttributesWeighMoreAndHubsAreNotPaired() {
+    TestData data = new TestData();
+    data.login("a", DAY, 1, 0, "198.51.100.1", "shared-2")
+        .login("b", DAY, 1, 0, "198.51.100.2", "shared-2");
+    for (String x : new String[] {"c", "d", "e", "f"}) {
+      data.login(x, DAY, 1, 0, "198.51.100.3", "hub-device"); // 4 accounts > cap 3
+    }
+    Dataset<Row> m = memberships(data);
+    Map<String, Double> weight =
+        m.filter(col(Cols.ATTR_TYPE).equalTo("device")).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.ATTR_VALUE),
+                    r -> r.<Double>getAs(Cols.WEIGHT),
+                    (x, y) -> x));
+    assertThat(weight.get("shared-2")).isGreaterThan(weight.get("hub-device"));
+    List<Row> pairs =
+        Links.attributePairs(m, PARAMS)
+            .filter(col(Cols.LINK_TYPE).equalTo("device"))
+            .collectAsList();
+    assertThat(pairs).hasSize(1);
+    assertThat(pairs.get(0).<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
+    // The hub is a star instead (4 accounts, within star-max 10).
+    assertThat(Links.starHubs(m, PARAMS).filter(col(Cols.ATTR_VALUE).equalTo("hub-device")).count())
+        .isEqualTo(4);
+  }
+
+  @Test
+  void coLoginNeedsRepeatedMeetingsOnMostActiveDays() {
+    TestData data = new TestData();
+    for (int d = 0; d < 4; d++) {
+      data.login("a", DAY.minusDays(d), 2, 0, "203.0.113.5", "da");
+      data.login("b", DAY.minusDays(d), 2, 5, "203.0.113.5", "db");
+      // c meets them once, and is active on other days elsewhere
+      data.login("c", DAY.minusDays(d), 9, 0, "203.0.113.77", "dc");
+    }
+    data.login("c", DAY, 2, 10, "203.0.113.5", "dc");
+    Dataset<Row> logins = data.logins(spark());
+    Dataset<Row> slots = Rollups.ipSlots(logins, 30);
+    Dataset<Row> m = memberships(data);
+    Dataset<Row> active =
+        m.filter(col(Cols.ATTR_TYPE).equalTo("ip"))
+            .groupBy(Cols.ACCOUNT_ID)
+            .agg(org.apache.spark.sql.functions.max(Links.ACTIVE_DAYS).as(Links.ACTIVE_DAYS));
+    Dataset<Row> ipInfo = Enrichment.ipInfo(slots.select(Cols.IP).distinct(), null);
+    List<Row> links = Links.coLoginPairs(slots, active, ipInfo, PARAMS).collectAsList();
+    assertThat(links).hasSize(1);
+    assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
+    assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_B)).isEqualTo("b");
+    assertThat(links.get(0).<Double>getAs(Cols.WEIGHT)).isCloseTo(0.85, within(1e-9));
+  }
+
+  @Test
+  void pairWeightIsNoisyOrOfTheStrongestLinkPerType() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_A, "string")
+            .add(Cols.ACCOUNT_B, "string")
+            .add(Cols.LINK_TYPE, "string")
+            .add(Cols.WEIGHT, "double");
+    Dataset<Row> links =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("a", "b", "ip", 0.5),
+                    RowFactory.create("a", "b", "ip", 0.2),
+                    RowFactory.create("a", "b", "device", 0.5)),
+                schema);
+    assertThat(Links.pairWeights(links).first().<Double>getAs(Cols.WEIGHT))
+        .isCloseTo(0.75, within(1e-9));
+  }
+
+  @Test
+  void oversizedComponentsAreSplitAtTheHigherThreshold() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_A, "string")
+            .add(Cols.ACCOUNT_B, "string")
+            .add(Cols.WEIGHT, "double");
+    List<Row> edges = new ArrayList<>();
+    // two tight triangles joined by one weak-but-passing bridge
+    for (String[] e :
+        new String[][] {
+          {"a1", "a2"}, {"a2", "a3"}, {"a1", "a3"}, {"b1", "b2"}, {"b2", "b3"}, {"b1", "b3"}
+        }) {
+      edges.add(RowFactory.create(e[0], e[1], 0.95));
+    }
+    edges.add(RowFactory.create("a3", "b1", 0.65));
+    Dataset<Row> pairs = spark().createDataFrame(edges, schema);
+    Dataset<Row> noStars =
+        spark()
+            .createDataFrame(
+                List.of(),
+                new StructType()
+                    .add(Cols.ATTR_TYPE, "string")
+                    .add(Cols.ATTR_VALUE, "string")
+                    .add(Cols.ACCOUNT_ID, "string"));
+    Map<String, String> whole =
+        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 0.85, 10, 5))
+            .collectAsList()
+            .stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+    assertThat(whole.values()).containsOnly("a1");
+    Map<String, String> split =
+        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 0.85, 4, 5))
+            .collectAsList()
+            .stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+    assertThat(split).containsEntry("a3", "a1").containsEntry("b3", "b1");
+  }
+
+  @Test
+  void accountFeaturesMeasureAnonymisedAndForeignLogins() {
+    TestData data =
+        new TestData()
+            .account("a", "US", "America/New_York", DAY.minusDays(100), "individual")
+            .intel("198.51.100.0/24", "c6336400", "c63364ff", 24, "NL", "hosting")
+            .intel("203.0.113.0/24", "cb007100", "cb0071ff", 24, "CN", "residential");
+    for (int k = 0; k < 9; k++) {
+      data.login("a", DAY, 1 + k % 8, k, "198.51.100.1", "d");
+    }
+    data.login("a", DAY, 2, 0, "203.0.113.1", "d");
+    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
+    Dataset<Row> ipDaily = daily.filter(col(Cols.ATTR_TYPE).equalTo("ip"));
+    Dataset<Row> ipInfo =
+        Enrichment.ipInfo(
+            ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), data.intel(spark()));
+    Dataset<Row> m =
+        Links.memberships(
+            daily,
+            spark()
+                .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
+                .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
+            ipInfo);
+    Row f = Features.accountFeatures(ipDaily, ipInfo, data.accounts(spark()), m, DAY).first();
+    assertThat(f.<Long>getAs(Cols.LOGINS)).isEqualTo(10L);
+    assertThat(f.<Long>getAs(Features.ANON_LOGINS)).isEqualTo(9L);
+    assertThat(f.<Long>getAs(Features.FOREIGN_LOGINS)).isEqualTo(1L);
+    assertThat(f.<Integer>getAs(Features.CLAIMED_OFFSET)).isEqualTo(-5);
+    assertThat(f.<Double>getAs(Features.TZ_MISMATCH)).isGreaterThan(0.5);
+  }
+}
