@@ -78,13 +78,7 @@ public final class Detection {
                     cached));
     Dataset<Row> payouts = in.payouts().join(active, Cols.ACCOUNT_ID);
 
-    Links.Params linkParams =
-        new Links.Params(
-            s.getInt(Settings.PAIR_CAP),
-            s.getInt(Settings.STAR_MAX),
-            s.getInt(Settings.CO_LOGIN_MIN_DAYS),
-            s.getDouble(Settings.MIN_LINK_WEIGHT),
-            s.getDouble(Settings.STAR_WEIGHT));
+    Links.Params linkParams = Links.Params.from(s);
     Dataset<Row> memberships = cache(Links.memberships(window, payouts, ipInfo), cached);
     Dataset<Row> activeDays =
         memberships

@@ -33,7 +33,6 @@ public final class GraphEngine {
       new StructType().add(VERTEX, DataTypes.LongType, false).add(LABEL, DataTypes.LongType, false);
 
   private static final ClassTag<Integer> INT_TAG = ClassTag$.MODULE$.apply(Integer.class);
-  private static final ClassTag<Object> OBJECT_TAG = ClassTag$.MODULE$.apply(Object.class);
 
   private static Graph<Integer, Integer> graph(Dataset<Row> edges) {
     JavaRDD<Edge<Integer>> rdd =
@@ -82,9 +81,5 @@ public final class GraphEngine {
                   }
                 });
     return spark.createDataFrame(rows, LABELS);
-  }
-
-  static ClassTag<Object> objectTag() {
-    return OBJECT_TAG;
   }
 }

@@ -38,7 +38,16 @@ public final class Links {
 
   /** Parameters of linking, resolved once from the settings. */
   public record Params(
-      int pairCap, int starMax, int coLoginMinDays, double minLinkWeight, double starWeight) {}
+      int pairCap, int starMax, int coLoginMinDays, double minLinkWeight, double starWeight) {
+    public static Params from(com.cohortwatch.config.Settings s) {
+      return new Params(
+          s.getInt(com.cohortwatch.config.Settings.PAIR_CAP),
+          s.getInt(com.cohortwatch.config.Settings.STAR_MAX),
+          s.getInt(com.cohortwatch.config.Settings.CO_LOGIN_MIN_DAYS),
+          s.getDouble(com.cohortwatch.config.Settings.MIN_LINK_WEIGHT),
+          s.getDouble(com.cohortwatch.config.Settings.STAR_WEIGHT));
+    }
+  }
 
   public static final String ACTIVE_DAYS = "active_days";
   public static final String KIND_WEIGHT = "kind_weight";

@@ -121,28 +121,8 @@ public final class Evaluation {
     long flagged = totals.isNullAt(2) ? 0 : totals.getLong(2);
     long truePositives = totals.isNullAt(3) ? 0 : totals.getLong(3);
 
-    Map<String, double[]> fpr = new TreeMap<>();
-    for (Row r :
-        scored
-            .filter(col("_pos").equalTo(0))
-            .groupBy(KIND)
-            .agg(sum("_flag"), count(lit(1)))
-            .collectAsList()) {
-      long f = r.getLong(1);
-      long n = r.getLong(2);
-      fpr.put(r.getString(0), new double[] {n == 0 ? 0 : (double) f / n, f, n});
-    }
-    Map<String, double[]> byStyle = new TreeMap<>();
-    for (Row r :
-        scored
-            .filter(col("_pos").equalTo(1))
-            .groupBy(KIND)
-            .agg(sum("_flag"), count(lit(1)))
-            .collectAsList()) {
-      long f = r.getLong(1);
-      long n = r.getLong(2);
-      byStyle.put(r.getString(0), new double[] {n == 0 ? 0 : (double) f / n, f, n});
-    }
+    Map<String, double[]> fpr = flaggedShareByKind(scored.filter(col("_pos").equalTo(0)));
+    Map<String, double[]> byStyle = flaggedShareByKind(scored.filter(col("_pos").equalTo(1)));
     List<Row> rings =
         scored
             .filter(col("_pos").equalTo(1))
@@ -162,5 +142,16 @@ public final class Evaluation {
         byStyle,
         recovered,
         rings.size());
+  }
+
+  /** kind -> {share flagged, flagged, accounts}. */
+  private static Map<String, double[]> flaggedShareByKind(Dataset<Row> rows) {
+    Map<String, double[]> out = new TreeMap<>();
+    for (Row r : rows.groupBy(KIND).agg(sum("_flag"), count(lit(1))).collectAsList()) {
+      long f = r.getLong(1);
+      long n = r.getLong(2);
+      out.put(r.getString(0), new double[] {n == 0 ? 0 : (double) f / n, f, n});
+    }
+    return out;
   }
 }

@@ -121,13 +121,7 @@ class HubDetectionTest {
   @Test
   void candidatePairsStayWithinTheLinearBound() {
     SparkSession spark = SharedSpark.spark();
-    Links.Params p =
-        new Links.Params(
-            settings.getInt(Settings.PAIR_CAP),
-            settings.getInt(Settings.STAR_MAX),
-            settings.getInt(Settings.CO_LOGIN_MIN_DAYS),
-            settings.getDouble(Settings.MIN_LINK_WEIGHT),
-            settings.getDouble(Settings.STAR_WEIGHT));
+    Links.Params p = Links.Params.from(settings);
     Dataset<Row> ipInfo =
         Enrichment.ipInfo(
             attributeDaily
