@@ -92,10 +92,6 @@ public final class Options {
     return v;
   }
 
-  public String optional(String name, String fallback) {
-    return values.getOrDefault(name, fallback);
-  }
-
   public LocalDate date(String name) {
     String v = required(name);
     return parseDate(name, v);

@@ -180,10 +180,6 @@ public final class Settings {
     return Double.parseDouble(get(key));
   }
 
-  public Map<String, String> asMap() {
-    return values;
-  }
-
   /** The keys, defaults and documentation for --help. */
   public static String describe() {
     StringBuilder sb = new StringBuilder();

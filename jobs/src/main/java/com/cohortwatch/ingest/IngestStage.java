@@ -239,6 +239,7 @@ public final class IngestStage {
     switch (table) {
       case LOGINS -> {
         warehouse.ensure(name, Schemas.BRONZE_LOGINS, Cols.EVENT_DATE);
+        Column thisBatch = org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate());
         Dataset<Row> batch = Dedup.firstDeliveryPerEvent(valid);
         Dataset<Row> existing = warehouse.read(name);
         LocalDate firstDay = days.get(0).minusDays(config.lookbackDays());
@@ -246,7 +247,7 @@ public final class IngestStage {
         Dataset<Row> elsewhere =
             existing
                 .filter(col(Cols.EVENT_DATE).geq(lit(Date.valueOf(firstDay))))
-                .filter(functionsNot(v.sourcePartitionPredicate()))
+                .filter(org.apache.spark.sql.functions.not(thisBatch))
                 .select(col(Cols.EVENT_KEY));
         batch =
             batch.join(
@@ -255,7 +256,7 @@ public final class IngestStage {
                 "left_anti");
         Dataset<Row> previous =
             existing
-                .filter(org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate()))
+                .filter(thisBatch)
                 .select(
                     col(Cols.EVENT_KEY).as("_k"), col(Cols.INGESTED_AT).as("_prev_ingested_at"));
         batch =
@@ -270,7 +271,7 @@ public final class IngestStage {
         metrics.addLateEvents(
             warehouse
                 .read(name)
-                .filter(org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate()))
+                .filter(thisBatch)
                 .filter(col(Cols.EVENT_DATE).lt(col(Cols.LANDED_DATE)))
                 .count());
       }
@@ -300,10 +301,6 @@ public final class IngestStage {
         }
       }
     }
-  }
-
-  private static Column functionsNot(String predicate) {
-    return org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.expr(predicate));
   }
 
   /** An unchanged row keeps the time it was first ingested, so a rerun changes no content. */

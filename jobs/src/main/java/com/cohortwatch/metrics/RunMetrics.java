@@ -136,10 +136,6 @@ public final class RunMetrics {
     return daysIngested;
   }
 
-  public List<String> published() {
-    return published;
-  }
-
   public String runId() {
     return runId;
   }
