@@ -7,6 +7,7 @@ import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.pipeline.NightlyRun;
+import com.cohortwatch.retention.Retention;
 import com.cohortwatch.spark.Sessions;
 import java.io.PrintStream;
 import java.time.LocalDate;
@@ -149,6 +150,98 @@ public final class Main {
         });
     addGenerate();
     addEvaluate();
+    addRetention();
+  }
+
+  private static final String VACUUM_HELP =
+      "  --vacuum-retention-hours H   VACUUM keeps files newer than this for readers and time"
+          + " travel (default "
+          + Retention.DEFAULT_VACUUM_RETENTION_HOURS
+          + ", Delta's own); the deleted rows are physically gone only once it has passed\n";
+
+  private void addRetention() {
+    commands.put(
+        "purge",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("warehouse", "before", "vacuum-retention-hours");
+          }
+
+          public String help() {
+            return "usage: cohortwatch purge --warehouse DIR --before YYYY-MM-DD"
+                + " [--vacuum-retention-hours H]\n"
+                + "Deletes bronze login events, rollups, quarantine and gold rows dated before"
+                + " --before (Delta DELETE), then VACUUMs those tables.\n"
+                + VACUUM_HELP;
+          }
+
+          public void execute(Options o, PrintStream out) {
+            String warehouseDir = o.required("warehouse");
+            LocalDate before = o.date("before");
+            int hours =
+                o.nonNegativeInt(
+                    "vacuum-retention-hours", Retention.DEFAULT_VACUUM_RETENTION_HOURS);
+            withSession(
+                "cohortwatch-purge " + before,
+                spark -> {
+                  Warehouse warehouse = requireWarehouse(spark, warehouseDir);
+                  printRemoved(
+                      out,
+                      "purged rows dated before " + before,
+                      Retention.purge(spark, warehouse, before, hours),
+                      hours);
+                });
+          }
+        });
+    commands.put(
+        "erase",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("warehouse", "account", "vacuum-retention-hours");
+          }
+
+          public String help() {
+            return "usage: cohortwatch erase --warehouse DIR --account ID"
+                + " [--vacuum-retention-hours H]\n"
+                + "Removes one account from every table that names it (Delta DELETE), records a"
+                + " hash of its id so later ingestion drops its records, then VACUUMs.\n"
+                + VACUUM_HELP;
+          }
+
+          public void execute(Options o, PrintStream out) {
+            String warehouseDir = o.required("warehouse");
+            String account = o.required("account");
+            int hours =
+                o.nonNegativeInt(
+                    "vacuum-retention-hours", Retention.DEFAULT_VACUUM_RETENTION_HOURS);
+            withSession(
+                "cohortwatch-erase",
+                spark -> {
+                  Warehouse warehouse = requireWarehouse(spark, warehouseDir);
+                  printRemoved(
+                      out,
+                      "erased account " + account,
+                      Retention.erase(spark, warehouse, account, hours),
+                      hours);
+                });
+          }
+        });
+  }
+
+  private static Warehouse requireWarehouse(SparkSession spark, String dir) {
+    Warehouse warehouse = new Warehouse(spark, dir);
+    if (!warehouse.exists(com.cohortwatch.schema.TableNames.RUN_METRICS)) {
+      throw new CohortWatchException("no CohortWatch warehouse at " + dir + " (no run_metrics)");
+    }
+    return warehouse;
+  }
+
+  private static void printRemoved(
+      PrintStream out, String what, Map<String, Long> removed, int hours) {
+    long total = removed.values().stream().mapToLong(Long::longValue).sum();
+    out.printf("%s: %d rows removed%n", what, total);
+    removed.forEach((table, n) -> out.printf("  %-16s %10d%n", table, n));
+    out.printf("vacuumed with a retention of %d hours%n", hours);
   }
 
   private void addGenerate() {

@@ -110,19 +110,26 @@ public final class Options {
   }
 
   public int positiveInt(String name, int fallback) {
+    return wholeNumber(name, fallback, 1, "a positive whole number");
+  }
+
+  public int nonNegativeInt(String name, int fallback) {
+    return wholeNumber(name, fallback, 0, "a whole number >= 0");
+  }
+
+  private int wholeNumber(String name, int fallback, int min, String what) {
     String v = values.get(name);
     if (v == null) {
       return fallback;
     }
     try {
       int n = Integer.parseInt(v.trim());
-      if (n <= 0) {
+      if (n < min) {
         throw new NumberFormatException();
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new UsageException(
-          command + ": --" + name + " must be a positive whole number, got '" + v + "'");
+      throw new UsageException(command + ": --" + name + " must be " + what + ", got '" + v + "'");
     }
   }
 

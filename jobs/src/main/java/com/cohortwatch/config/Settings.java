@@ -131,7 +131,20 @@ public final class Settings {
   }
 
   private void validate(Key key) {
-    if (key == HMAC_KEY || key == EARLIEST_VALID_DATE) {
+    if (key == HMAC_KEY) {
+      return;
+    }
+    if (key == EARLIEST_VALID_DATE) {
+      try {
+        java.time.LocalDate.parse(values.get(key.name()));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw new UsageException(
+            "setting "
+                + key.name()
+                + " must be a date YYYY-MM-DD, got '"
+                + values.get(key.name())
+                + "'");
+      }
       return;
     }
     try {

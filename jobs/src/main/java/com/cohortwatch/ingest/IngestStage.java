@@ -14,6 +14,7 @@ import com.cohortwatch.io.InputFiles;
 import com.cohortwatch.io.InputReader;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.retention.Retention;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
@@ -74,6 +75,8 @@ public final class IngestStage {
             LocalDate.parse(config.settings().get(Settings.EARLIEST_VALID_DATE)));
     Instant ingestedAt = Instant.now();
 
+    Dataset<Row> erasures =
+        warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
     Map<InputTable, Boolean> present = new EnumMap<>(InputTable.class);
     List<Validated> validated = new ArrayList<>();
     List<LocalDate> days = new ArrayList<>();
@@ -101,7 +104,10 @@ public final class IngestStage {
           raw = raw == null ? part : raw.unionByName(part);
         }
         validated.add(
-            new Validated(table, Validation.validate(table, raw, limits), loginsPredicate(days)));
+            new Validated(
+                table,
+                withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics),
+                loginsPredicate(days)));
         continue;
       }
       InputFiles.Listing listing = InputFiles.list(conf, folder);
@@ -115,7 +121,11 @@ public final class IngestStage {
         continue;
       }
       Dataset<Row> raw = InputReader.read(spark, table, listing);
-      validated.add(new Validated(table, Validation.validate(table, raw, limits), null));
+      validated.add(
+          new Validated(
+              table,
+              withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics),
+              null));
     }
 
     // Count every table's outcomes by reason (one aggregate job per table), then check the limit.
@@ -149,15 +159,29 @@ public final class IngestStage {
         writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days);
       }
       writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
-      if (!days.isEmpty()) {
-        recordIngestedDays(
-            spark, conf, input + InputTable.LOGINS.folder(), days, warehouse, config, ingestedAt);
-      }
     } finally {
       validated.forEach(v -> v.rows().unpersist());
     }
     metrics.addDaysIngested(days);
     return new Result(present, days);
+  }
+
+  /** Records of erased accounts never re-enter the warehouse; how many were dropped is noted. */
+  private static Dataset<Row> withoutErased(
+      InputTable table, Dataset<Row> rows, Dataset<Row> erasures, RunMetrics metrics) {
+    Dataset<Row> kept = Retention.withoutErased(rows, erasures);
+    if (kept != rows) {
+      long dropped =
+          rows.join(
+                  erasures,
+                  sha2(col(Cols.ACCOUNT_ID), 256).equalTo(erasures.col(Schemas.ACCOUNT_HASH)),
+                  "left_semi")
+              .count();
+      if (dropped > 0) {
+        metrics.note(table.folder() + ": dropped " + dropped + " records of erased accounts");
+      }
+    }
+    return kept;
   }
 
   private static String skippedBecause(InputTable table) {
@@ -205,6 +229,14 @@ public final class IngestStage {
         logged.put(r.getDate(0).toLocalDate(), new long[] {r.getLong(1), r.getLong(2)});
       }
     }
+    if (folders.firstKey().isAfter(config.runDate())) {
+      throw new CohortWatchException(
+          "run date "
+              + config.runDate()
+              + " is before the earliest login data ("
+              + folders.firstKey()
+              + "): nothing to score");
+    }
     Map<LocalDate, InputFiles.Listing> result = new LinkedHashMap<>();
     for (Map.Entry<LocalDate, String> day : folders.headMap(config.runDate(), true).entrySet()) {
       InputFiles.Listing listing = InputFiles.list(conf, day.getValue());
@@ -216,9 +248,6 @@ public final class IngestStage {
       if (day.getKey().equals(config.runDate()) || changed) {
         result.put(day.getKey(), listing);
       }
-    }
-    if (!folders.containsKey(config.runDate())) {
-      LOG.warn("no login folder for {}: nothing new landed that day", config.runDate());
     }
     result.values().removeIf(InputFiles.Listing::isEmpty);
     return result;
@@ -382,15 +411,21 @@ public final class IngestStage {
         TableNames.QUARANTINE, warehouse.lastCommitOutputRows(TableNames.QUARANTINE));
   }
 
-  private static void recordIngestedDays(
-      SparkSession spark,
-      Configuration conf,
-      String loginsFolder,
-      List<LocalDate> days,
-      Warehouse warehouse,
-      RunConfig config,
-      Instant ingestedAt) {
-    TreeMap<LocalDate, String> folders = InputFiles.dayFolders(conf, loginsFolder);
+  /**
+   * Marks login days as done. Called only after everything derived from them (the rollups) is
+   * committed: a run killed before this point re-ingests the same days on its rerun, so no derived
+   * table is left behind its bronze input.
+   */
+  public static void recordIngestedDays(
+      SparkSession spark, RunConfig config, Warehouse warehouse, List<LocalDate> days) {
+    if (days.isEmpty()) {
+      return;
+    }
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String input = config.input().endsWith("/") ? config.input() : config.input() + "/";
+    Instant ingestedAt = Instant.now();
+    TreeMap<LocalDate, String> folders =
+        InputFiles.dayFolders(conf, input + InputTable.LOGINS.folder());
     List<Row> rows = new ArrayList<>();
     for (LocalDate day : days) {
       InputFiles.Listing l = InputFiles.list(conf, folders.get(day));

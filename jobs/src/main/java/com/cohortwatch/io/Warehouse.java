@@ -16,12 +16,15 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Delta warehouse: every table lives at {@code <root>/<name>}, is created from an explicit
  * schema before its first write, and is written in one atomic Delta commit per call.
  */
 public final class Warehouse {
+  private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
   private final SparkSession spark;
   private final String root;
 
@@ -57,10 +60,14 @@ public final class Warehouse {
     return DeltaTable.isDeltaTable(spark, path(table));
   }
 
-  /** Creates the table with its explicit schema when it does not exist yet. */
+  /**
+   * Creates the table with its explicit schema when it does not exist yet; an existing table made
+   * by an older release gains the columns added since (the contract only ever adds columns).
+   */
   public void ensure(
       String table, StructType schema, Map<String, String> properties, String... partitionedBy) {
     if (exists(table)) {
+      addMissingColumns(table, schema);
       return;
     }
     DeltaTableBuilder builder =
@@ -76,6 +83,21 @@ public final class Warehouse {
 
   public void ensure(String table, StructType schema, String... partitionedBy) {
     ensure(table, schema, Map.of(), partitionedBy);
+  }
+
+  private void addMissingColumns(String table, StructType schema) {
+    StructType current = read(table).schema();
+    List<String> added = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      if (current.getFieldIndex(f.name()).isEmpty()) {
+        added.add("`" + f.name() + "` " + f.dataType().sql());
+      }
+    }
+    if (!added.isEmpty()) {
+      LOG.info("{}: adding columns {} (schema of a newer release)", table, added);
+      spark.sql(
+          "ALTER TABLE delta.`" + path(table) + "` ADD COLUMNS (" + String.join(", ", added) + ")");
+    }
   }
 
   public Dataset<Row> read(String table) {
@@ -99,22 +121,60 @@ public final class Warehouse {
         .mode("overwrite")
         .option("replaceWhere", predicate)
         .save(path(table));
+    LOG.info("committed {} (replaced {})", table, predicate);
   }
 
   /** Atomically replaces the whole table's content. */
   public void overwrite(String table, StructType schema, Dataset<Row> rows) {
     conform(rows, schema).write().format("delta").mode("overwrite").save(path(table));
+    LOG.info("committed {} (overwrite)", table);
   }
 
   public void append(String table, StructType schema, Dataset<Row> rows) {
     conform(rows, schema).write().format("delta").mode("append").save(path(table));
+    LOG.info("committed {} (append)", table);
   }
 
-  /** Rows written by the table's newest commit, from Delta's own operation metrics. */
-  public long lastCommitOutputRows(String table) {
-    Row last = DeltaTable.forPath(spark, path(table)).history(1).select("operationMetrics").first();
-    Map<String, String> metrics = last.getJavaMap(0);
+  /**
+   * Deletes the rows matching {@code condition} in one commit; returns how many. The condition is
+   * not logged: for an erasure it names the person.
+   */
+  public long delete(String table, String condition) {
+    DeltaTable delta = DeltaTable.forPath(spark, path(table));
+    long before = lastCommit(table).version();
+    delta.delete(condition);
+    Row last = delta.history(1).select("version", "operationMetrics").first();
+    long deleted = 0;
+    if (last.getLong(0) > before) {
+      Map<String, String> metrics = last.getJavaMap(1);
+      String rows = metrics == null ? null : metrics.get("numDeletedRows");
+      deleted = rows == null ? 0L : Long.parseLong(rows);
+    }
+    LOG.info("deleted {} rows from {}", deleted, table);
+    return deleted;
+  }
+
+  /** Removes files no longer referenced by versions newer than the retention. */
+  public void vacuum(String table, int retentionHours) {
+    DeltaTable.forPath(spark, path(table)).vacuum(retentionHours);
+  }
+
+  /** A table's newest commit: its version and the rows it wrote, from Delta's own metrics. */
+  public record Commit(long version, long outputRows) {}
+
+  public Commit lastCommit(String table) {
+    Row last =
+        DeltaTable.forPath(spark, path(table))
+            .history(1)
+            .select("version", "operationMetrics")
+            .first();
+    Map<String, String> metrics = last.getJavaMap(1);
     String rows = metrics == null ? null : metrics.get("numOutputRows");
-    return rows == null ? 0L : Long.parseLong(rows);
+    return new Commit(last.getLong(0), rows == null ? 0L : Long.parseLong(rows));
+  }
+
+  /** Rows written by the table's newest commit. */
+  public long lastCommitOutputRows(String table) {
+    return lastCommit(table).outputRows();
   }
 }

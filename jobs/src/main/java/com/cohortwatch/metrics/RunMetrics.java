@@ -28,6 +28,10 @@ import scala.collection.JavaConverters;
 public final class RunMetrics {
   private static final Logger LOG = LoggerFactory.getLogger(RunMetrics.class);
 
+  public static final String STARTED = "started";
+  public static final String SUCCEEDED = "succeeded";
+  public static final String FAILED = "failed";
+
   private final String runId = UUID.randomUUID().toString();
   private final LocalDate runDate;
   private final String command;
@@ -38,7 +42,7 @@ public final class RunMetrics {
   private final Map<String, Long> written = new LinkedHashMap<>();
   private final Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
   private final List<LocalDate> daysIngested = new ArrayList<>();
-  private final List<String> published = new ArrayList<>();
+  private final Map<String, Long> published = new LinkedHashMap<>();
   private long duplicatesDropped;
   private long lateEvents;
   private final List<String> notes = new ArrayList<>();
@@ -87,8 +91,8 @@ public final class RunMetrics {
     written.merge(table, rows, Long::sum);
   }
 
-  public void recordPublished(String table) {
-    published.add(table);
+  public void recordPublished(String table, long version) {
+    published.put(table, version);
   }
 
   public void addDuplicatesDropped(long n) {
@@ -154,7 +158,7 @@ public final class RunMetrics {
             Date.valueOf(runDate),
             command,
             Timestamp.from(startedAt),
-            Timestamp.from(Instant.now()),
+            STARTED.equals(status) ? null : Timestamp.from(Instant.now()),
             status,
             fullMessage,
             scalaMap(stageSeconds),
@@ -164,7 +168,8 @@ public final class RunMetrics {
             duplicatesDropped,
             lateEvents,
             JavaConverters.asScalaBuffer(days).toSeq(),
-            JavaConverters.asScalaBuffer(new ArrayList<>(published)).toSeq());
+            JavaConverters.asScalaBuffer(new ArrayList<>(published.keySet())).toSeq(),
+            scalaMap(published));
     return spark.createDataFrame(List.of(row), Schemas.RUN_METRICS);
   }
 

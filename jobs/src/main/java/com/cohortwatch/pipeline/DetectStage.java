@@ -163,8 +163,9 @@ public final class DetectStage {
       String predicate) {
     warehouse.ensure(table, schema, Cols.RUN_DATE);
     warehouse.replaceWhere(table, schema, rows, predicate);
-    metrics.recordWritten(table, warehouse.lastCommitOutputRows(table));
-    metrics.recordPublished(table);
+    Warehouse.Commit commit = warehouse.lastCommit(table);
+    metrics.recordWritten(table, commit.outputRows());
+    metrics.recordPublished(table, commit.version());
   }
 
   /** cluster_members of the newest run before this date (empty on the first night). */

@@ -2,6 +2,7 @@ package com.cohortwatch.pipeline;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
+import com.cohortwatch.config.Settings;
 import com.cohortwatch.ingest.IngestStage;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
@@ -24,7 +25,8 @@ public final class NightlyRun {
   }
 
   public static RunMetrics run(SparkSession spark, RunConfig config, String command) {
-    checkRunDate(config.runDate());
+    checkRunDate(
+        config.runDate(), LocalDate.parse(config.settings().get(Settings.EARLIEST_VALID_DATE)));
     Warehouse warehouse = new Warehouse(spark, config.warehouse());
     warehouse.checkWritable();
     RunMetrics metrics = new RunMetrics(config.runDate(), command);
@@ -36,22 +38,30 @@ public final class NightlyRun {
         config.warehouse(),
         config.lookbackDays());
     try {
+      // A run killed before its last row says "started" and nothing else: readers can tell.
+      recordRun(warehouse, metrics, spark, RunMetrics.STARTED, null);
       IngestStage.Result ingested =
           metrics.stage(spark, "ingest", () -> IngestStage.run(spark, config, warehouse, metrics));
-      if (ingested.daysIngested().isEmpty()) {
-        metrics.note("no new login days landed up to " + config.runDate());
+      if (!ingested.daysIngested().contains(config.runDate())) {
+        metrics.note(
+            "no login files landed for "
+                + config.runDate()
+                + "; scoring the window from the days already ingested");
       }
       metrics.stage(
           spark,
           "rollups",
-          () -> DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested()));
+          () -> {
+            DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested());
+            IngestStage.recordIngestedDays(spark, config, warehouse, ingested.daysIngested());
+          });
       DetectStage.scoreAndPublish(spark, config, warehouse, metrics);
-      recordRun(warehouse, metrics, spark, "succeeded", null);
+      recordRun(warehouse, metrics, spark, RunMetrics.SUCCEEDED, null);
       return metrics;
     } catch (RuntimeException e) {
       String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       try {
-        recordRun(warehouse, metrics, spark, "failed", firstLine(message));
+        recordRun(warehouse, metrics, spark, RunMetrics.FAILED, firstLine(message));
       } catch (RuntimeException secondary) {
         LOG.warn("could not record the failed run in run_metrics: {}", secondary.getMessage());
       }
@@ -66,10 +76,20 @@ public final class NightlyRun {
         TableNames.RUN_METRICS, Schemas.RUN_METRICS, metrics.toRow(spark, status, message));
   }
 
-  static void checkRunDate(LocalDate date) {
+  static void checkRunDate(LocalDate date, LocalDate earliestValid) {
     LocalDate tomorrow = LocalDate.now(ZoneOffset.UTC).plusDays(1);
     if (date.isAfter(tomorrow)) {
       throw new CohortWatchException("run date " + date + " is in the future");
+    }
+    if (date.isBefore(earliestValid)) {
+      throw new CohortWatchException(
+          "run date "
+              + date
+              + " is before "
+              + Settings.EARLIEST_VALID_DATE.name()
+              + " ("
+              + earliestValid
+              + ")");
     }
   }
 

@@ -141,6 +141,9 @@ public final class Schemas {
   public static final String DAYS_INGESTED = "days_ingested";
   public static final String TABLES_PUBLISHED = "tables_published";
 
+  /** Delta version of each gold table this run committed: a consistent set to time-travel to. */
+  public static final String PUBLISHED_VERSIONS = "published_versions";
+
   public static final StructType RUN_METRICS =
       struct(
           required(RUN_ID, StringType),
@@ -157,7 +160,8 @@ public final class Schemas {
           field(DUPLICATES_DROPPED, LongType),
           field(LATE_EVENTS, LongType),
           field(DAYS_INGESTED, createArrayType(DateType)),
-          field(TABLES_PUBLISHED, createArrayType(StringType)));
+          field(TABLES_PUBLISHED, createArrayType(StringType)),
+          field(PUBLISHED_VERSIONS, createMapType(StringType, LongType)));
 
   // ops: ingest_log
   public static final String FILES = "files";
@@ -170,6 +174,17 @@ public final class Schemas {
           required(BYTES, LongType),
           required(Cols.RUN_DATE, DateType),
           required(Cols.INGESTED_AT, TimestampType));
+
+  // ops: erasures
+  public static final String ACCOUNT_HASH = "account_hash";
+  public static final String ERASED_AT = "erased_at";
+  public static final String ROWS_REMOVED = "rows_removed";
+
+  public static final StructType ERASURES =
+      struct(
+          required(ACCOUNT_HASH, StringType),
+          required(ERASED_AT, TimestampType),
+          field(ROWS_REMOVED, createMapType(StringType, LongType)));
 
   // detection rollups
   public static final StructType ATTRIBUTE_DAILY =

@@ -17,6 +17,12 @@ public final class TableNames {
   /** Per account x attribute x day rollups that nightly scoring reads instead of raw events. */
   public static final String ATTRIBUTE_DAILY = "attribute_daily";
 
+  /**
+   * Accounts erased on request, as SHA-256 of the account id: ingestion drops their records so a
+   * later export cannot bring them back, and the list itself holds no raw id.
+   */
+  public static final String ERASURES = "erasures";
+
   /** Which accounts used an IP in each co-login time slot, per day. */
   public static final String IP_SLOTS = "ip_slots";
 }

@@ -1,0 +1,171 @@
+package com.cohortwatch.retention;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sha2;
+
+import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.InputTable;
+import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.TableNames;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
+
+/**
+ * Retention and erasure: Delta DELETE of old or one account's rows in every table, then VACUUM so
+ * the deleted files are really gone once the retention the operator chose has passed.
+ */
+public final class Retention {
+  private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
+
+  /** Delta's own default: files newer than this are kept for readers and time travel. */
+  public static final int DEFAULT_VACUUM_RETENTION_HOURS = 168;
+
+  private Retention() {}
+
+  /** Each table with personal data and the date column that ages it. */
+  static final Map<String, String> DATED_TABLES = new LinkedHashMap<>();
+
+  static {
+    DATED_TABLES.put(InputTable.LOGINS.folder(), Cols.EVENT_DATE);
+    DATED_TABLES.put(TableNames.ATTRIBUTE_DAILY, Cols.EVENT_DATE);
+    DATED_TABLES.put(TableNames.IP_SLOTS, Cols.EVENT_DATE);
+    DATED_TABLES.put(TableNames.QUARANTINE, Cols.RUN_DATE);
+    DATED_TABLES.put(TableNames.LINK_EVIDENCE, Cols.RUN_DATE);
+    DATED_TABLES.put(TableNames.CLUSTER_MEMBERS, Cols.RUN_DATE);
+    DATED_TABLES.put(TableNames.CLUSTER_RISK, Cols.RUN_DATE);
+    DATED_TABLES.put(TableNames.ACCOUNT_RISK, Cols.RUN_DATE);
+  }
+
+  /** Tables that name accounts, each with the condition that finds one account's rows. */
+  static Map<String, String> accountConditions(String accountId) {
+    String id = sqlString(accountId);
+    String own = Cols.ACCOUNT_ID + " = " + id;
+    Map<String, String> conditions = new LinkedHashMap<>();
+    conditions.put(InputTable.LOGINS.folder(), own);
+    conditions.put(InputTable.ACCOUNTS.folder(), own);
+    conditions.put(InputTable.PAYOUT_METHODS.folder(), own);
+    conditions.put(InputTable.DECISIONS.folder(), own);
+    conditions.put(TableNames.ATTRIBUTE_DAILY, own);
+    conditions.put(TableNames.IP_SLOTS, own);
+    conditions.put(
+        TableNames.LINK_EVIDENCE,
+        Cols.ACCOUNT_A + " = " + id + " OR " + Cols.ACCOUNT_B + " = " + id);
+    conditions.put(TableNames.CLUSTER_MEMBERS, own);
+    conditions.put(TableNames.ACCOUNT_RISK, own);
+    // A rejected record keeps only its raw text: match the id as a whole token in it.
+    conditions.put(
+        TableNames.QUARANTINE,
+        Cols.RAW
+            + " RLIKE "
+            + sqlString("(^|[^A-Za-z0-9_.-])" + Pattern.quote(accountId) + "($|[^A-Za-z0-9_.-])"));
+    return conditions;
+  }
+
+  /**
+   * Deletes every row dated before {@code before}, then vacuums; returns rows deleted per table.
+   */
+  public static Map<String, Long> purge(
+      SparkSession spark, Warehouse warehouse, LocalDate before, int vacuumRetentionHours) {
+    Map<String, Long> deleted = new LinkedHashMap<>();
+    for (Map.Entry<String, String> t : DATED_TABLES.entrySet()) {
+      if (warehouse.exists(t.getKey())) {
+        deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue() + " < '" + before + "'"));
+      }
+    }
+    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    return deleted;
+  }
+
+  /**
+   * Removes one account from every table that names it, records its hash so ingestion never brings
+   * it back, then vacuums; returns rows deleted per table.
+   */
+  public static Map<String, Long> erase(
+      SparkSession spark, Warehouse warehouse, String accountId, int vacuumRetentionHours) {
+    if (accountId == null || accountId.isBlank()) {
+      throw new CohortWatchException("erase: the account id is empty");
+    }
+    Map<String, Long> deleted = new LinkedHashMap<>();
+    for (Map.Entry<String, String> t : accountConditions(accountId).entrySet()) {
+      if (warehouse.exists(t.getKey())) {
+        deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue()));
+      }
+    }
+    warehouse.ensure(TableNames.ERASURES, Schemas.ERASURES);
+    warehouse.append(
+        TableNames.ERASURES,
+        Schemas.ERASURES,
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(
+                    hash(accountId),
+                    Timestamp.from(Instant.now()),
+                    JavaConverters.mapAsScalaMap(new LinkedHashMap<>(deleted)))),
+            Schemas.ERASURES));
+    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    return deleted;
+  }
+
+  /** Drops the rows of erased accounts (by the hash of {@code account_id}) from an input table. */
+  public static Dataset<Row> withoutErased(Dataset<Row> rows, Dataset<Row> erasures) {
+    if (erasures == null || !List.of(rows.columns()).contains(Cols.ACCOUNT_ID)) {
+      return rows;
+    }
+    Column key = sha2(col(Cols.ACCOUNT_ID), 256);
+    Dataset<Row> hashes = erasures.select(col(Schemas.ACCOUNT_HASH).as("_erased")).distinct();
+    return rows.join(
+            org.apache.spark.sql.functions.broadcast(hashes),
+            key.equalTo(hashes.col("_erased")),
+            "left_anti")
+        .select(
+            List.of(rows.columns()).stream().map(c -> col("`" + c + "`")).toArray(Column[]::new));
+  }
+
+  /** The erasure list's key: SHA-256 of the id, as Spark's {@code sha2(account_id, 256)}. */
+  static String hash(String accountId) {
+    try {
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(accountId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void vacuum(
+      SparkSession spark, Warehouse warehouse, Iterable<String> tables, int retentionHours) {
+    if (retentionHours < 0) {
+      throw new CohortWatchException("vacuum retention must be >= 0 hours");
+    }
+    // Below Delta's safety default the operator has chosen to cut readers' time travel short.
+    spark
+        .conf()
+        .set(
+            "spark.databricks.delta.retentionDurationCheck.enabled",
+            String.valueOf(retentionHours >= DEFAULT_VACUUM_RETENTION_HOURS));
+    for (String table : tables) {
+      warehouse.vacuum(table, retentionHours);
+    }
+    LOG.info("vacuumed {} with a retention of {} hours", tables, retentionHours);
+  }
+
+  static String sqlString(String value) {
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+}
