@@ -6,6 +6,7 @@ import com.cohortwatch.config.Settings;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.pipeline.Backfill;
 import com.cohortwatch.pipeline.NightlyRun;
 import com.cohortwatch.retention.Retention;
 import com.cohortwatch.spark.Sessions;
@@ -101,12 +102,16 @@ public final class Main {
             RunConfig config = runConfig(o, from);
             withSession(
                 "cohortwatch-backfill " + from + ".." + to,
-                spark -> {
-                  for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
-                    out.println("== " + d);
-                    printSummary(out, NightlyRun.run(spark, config.withRunDate(d), "backfill"));
-                  }
-                });
+                spark ->
+                    Backfill.run(
+                        spark,
+                        config,
+                        from,
+                        to,
+                        (date, metrics) -> {
+                          out.println("== " + date);
+                          printSummary(out, metrics);
+                        }));
           }
         });
     commands.put(

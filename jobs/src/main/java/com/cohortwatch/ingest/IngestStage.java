@@ -2,14 +2,19 @@ package com.cohortwatch.ingest;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.detect.Pseudonymizer;
 import com.cohortwatch.io.InputFiles;
 import com.cohortwatch.io.InputReader;
 import com.cohortwatch.io.Warehouse;
@@ -74,6 +79,9 @@ public final class IngestStage {
             config.settings().getInt(Settings.FUTURE_SKEW_HOURS),
             LocalDate.parse(config.settings().get(Settings.EARLIEST_VALID_DATE)));
     Instant ingestedAt = Instant.now();
+    // Resolved before any write: a run without a key fails with nothing changed.
+    String hmacKey =
+        Pseudonymizer.resolveKey(config.settings().get(Settings.HMAC_KEY), config.sampleRun());
 
     Dataset<Row> erasures =
         warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
@@ -121,11 +129,12 @@ public final class IngestStage {
         continue;
       }
       Dataset<Row> raw = InputReader.read(spark, table, listing);
-      validated.add(
-          new Validated(
-              table,
-              withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics),
-              null));
+      Dataset<Row> rows =
+          withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics);
+      if (table == InputTable.PAYOUT_METHODS) {
+        rows = pseudonymisePayouts(rows, hmacKey);
+      }
+      validated.add(new Validated(table, rows, null));
     }
 
     // Count every table's outcomes by reason (one aggregate job per table), then check the limit.
@@ -164,6 +173,27 @@ public final class IngestStage {
     }
     metrics.addDaysIngested(days);
     return new Result(present, days);
+  }
+
+  /**
+   * Payout method ids enter the warehouse only as keyed pseudonyms, in bronze and in the raw text
+   * of a rejected record; an unparseable payout record keeps only a hash of its text.
+   */
+  static Dataset<Row> pseudonymisePayouts(Dataset<Row> rows, String hmacKey) {
+    Column id = col(Cols.PAYOUT_METHOD_ID);
+    return rows.withColumn("_pseudonym", Pseudonymizer.udfFor(hmacKey).apply(id))
+        .withColumn(
+            Cols.RAW,
+            when(
+                    id.isNotNull().and(length(id).gt(0)),
+                    expr("replace(raw, payout_method_id, _pseudonym)"))
+                .otherwise(
+                    concat(
+                        lit("[redacted payout record, sha256 "),
+                        sha2(coalesce(col(Cols.RAW), lit("")), 256),
+                        lit("]"))))
+        .withColumn(Cols.PAYOUT_METHOD_ID, col("_pseudonym"))
+        .drop("_pseudonym");
   }
 
   /** Records of erased accounts never re-enter the warehouse; how many were dropped is noted. */

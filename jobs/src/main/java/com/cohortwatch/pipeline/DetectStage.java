@@ -7,7 +7,6 @@ import static org.apache.spark.sql.functions.max;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.detect.Detection;
-import com.cohortwatch.detect.Pseudonymizer;
 import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
@@ -78,7 +77,6 @@ public final class DetectStage {
     Settings s = config.settings();
     Date runDate = Date.valueOf(config.runDate());
     Date start = Date.valueOf(config.windowStart());
-    String hmacKey = Pseudonymizer.resolveKey(s.get(Settings.HMAC_KEY), config.sampleRun());
     Dataset<Row> payouts =
         warehouse.exists(InputTable.PAYOUT_METHODS.folder())
             ? warehouse.read(InputTable.PAYOUT_METHODS.folder())
@@ -94,7 +92,7 @@ public final class DetectStage {
             warehouse.exists(InputTable.IP_INTEL.folder())
                 ? warehouse.read(InputTable.IP_INTEL.folder())
                 : null,
-            pseudonymised(payouts, hmacKey),
+            payouts,
             warehouse.read(InputTable.ACCOUNTS.folder()),
             previousMembers(spark, warehouse, config.runDate()),
             config.runDate(),
@@ -144,14 +142,6 @@ public final class DetectStage {
               thisRun);
         });
     out.release();
-  }
-
-  /** Payout ids leave bronze only as keyed pseudonyms. */
-  static Dataset<Row> pseudonymised(Dataset<Row> payouts, String hmacKey) {
-    return payouts.select(
-        col(Cols.ACCOUNT_ID),
-        Pseudonymizer.udfFor(hmacKey).apply(col(Cols.PAYOUT_METHOD_ID)).as(Cols.PAYOUT_METHOD_ID),
-        col(Cols.ADDED_AT));
   }
 
   private static void publish(
