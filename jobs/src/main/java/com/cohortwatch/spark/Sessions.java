@@ -33,7 +33,12 @@ public final class Sessions {
       builder
           .master(DEFAULT_MASTER)
           .config("spark.ui.enabled", System.getProperty("cohortwatch.ui", "false"))
-          .config("spark.sql.shuffle.partitions", String.valueOf(localShufflePartitions()));
+          .config("spark.sql.shuffle.partitions", String.valueOf(localShufflePartitions()))
+          // Delta's VACUUM lists files with this many tasks (default 10,000): tens of seconds
+          // per table on one machine, for a listing of a few hundred files.
+          .config(
+              "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+              String.valueOf(localShufflePartitions()));
     }
     return builder.getOrCreate();
   }

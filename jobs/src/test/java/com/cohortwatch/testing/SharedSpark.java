@@ -21,6 +21,7 @@ public final class SharedSpark {
               .config("spark.ui.enabled", "false")
               .config("spark.sql.shuffle.partitions", "2")
               .config("spark.default.parallelism", "2")
+              .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
               .config("spark.databricks.delta.snapshotPartitions", "1")
               .config("spark.sql.adaptive.coalescePartitions.initialPartitionNum", "2")
               .config("spark.driver.bindAddress", "127.0.0.1")
