@@ -54,7 +54,8 @@ class GeneratedIngestTest {
             dir.resolve("wh").toString(),
             LocalDate.of(2026, 11, 20),
             30,
-            Settings.defaults(),
+            // Payout ids are pseudonymised at ingestion, so ingestion needs the key.
+            Settings.resolve(null, java.util.Map.of(Settings.HMAC_KEY.name(), "ingest-test-key")),
             false);
     warehouse = new Warehouse(spark, config.warehouse());
     metrics = new RunMetrics(config.runDate(), "test");

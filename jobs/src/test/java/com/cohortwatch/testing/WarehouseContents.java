@@ -34,6 +34,25 @@ public final class WarehouseContents {
           TableNames.CLUSTER_RISK,
           TableNames.ACCOUNT_RISK);
 
+  /**
+   * The rows of one table that differ, prefixed "+ " (only in actual) or "- " (only in expected):
+   * empty when equal, and short enough to read when not.
+   */
+  public static List<String> difference(List<String> actual, List<String> expected) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    java.util.Map<String, Long> counts = new java.util.HashMap<>();
+    actual.forEach(r -> counts.merge(r, 1L, Long::sum));
+    expected.forEach(r -> counts.merge(r, -1L, Long::sum));
+    counts.forEach(
+        (row, n) -> {
+          for (long i = 0; i < Math.abs(n); i++) {
+            out.add((n > 0 ? "+ " : "- ") + row);
+          }
+        });
+    out.sort(java.util.Comparator.comparing((String r) -> r.substring(2)));
+    return out;
+  }
+
   public static Map<String, List<String>> of(SparkSession spark, String root) {
     Warehouse w = new Warehouse(spark, root);
     Map<String, List<String>> contents = new LinkedHashMap<>();
