@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -160,7 +161,11 @@ public final class Settings {
       throw new UsageException("config file not found: " + file);
     }
     try {
-      JsonNode root = new ObjectMapper().readTree(file.toFile());
+      // Comments allowed, so a config file can say why each threshold has its value.
+      JsonNode root =
+          new ObjectMapper()
+              .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_COMMENTS)
+              .readTree(file.toFile());
       Map<String, String> flat = new TreeMap<>();
       flatten("", root, flat);
       return flat;
@@ -191,6 +196,29 @@ public final class Settings {
 
   public double getDouble(Key key) {
     return Double.parseDouble(get(key));
+  }
+
+  /**
+   * A config file with every key at its default and its documentation as a comment: the content of
+   * jobs/schedule/cohortwatch.example.jsonc. The HMAC key is left commented out: it is a secret.
+   */
+  public static String exampleConfig() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("// CohortWatch settings: every key at its default. Pass with --config FILE;\n");
+    sb.append("// --conf key=value overrides one. JSON with comments (Jackson ALLOW_COMMENTS).\n");
+    sb.append("{\n");
+    List<Key> keys = KEYS.values().stream().filter(k -> k != HMAC_KEY).toList();
+    for (int i = 0; i < keys.size(); i++) {
+      Key k = keys.get(i);
+      String value = k == EARLIEST_VALID_DATE ? "\"" + k.defaultValue() + "\"" : k.defaultValue();
+      sb.append("  // ").append(k.doc()).append('\n');
+      sb.append("  \"").append(k.name()).append("\": ").append(value);
+      sb.append(i < keys.size() - 1 ? ",\n" : "\n");
+    }
+    sb.append("  // ").append(HMAC_KEY.doc()).append(": a secret, keep it out of this file\n");
+    sb.append("  // \"").append(HMAC_KEY.name()).append("\": \"...\"\n");
+    sb.append("}\n");
+    return sb.toString();
   }
 
   /** The keys, defaults and documentation for --help. */
