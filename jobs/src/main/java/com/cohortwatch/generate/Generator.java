@@ -437,6 +437,7 @@ public final class Generator {
       params.put("benign_mix", c.benignMix());
       params.put("benign_group_share", c.benignGroupShare());
       params.put("campus_size", c.campusSize());
+      params.put("hub_accounts", c.hubAccounts());
       mapper
           .writerWithDefaultPrettyPrinter()
           .writeValue(dir.resolve("params.json").toFile(), params);

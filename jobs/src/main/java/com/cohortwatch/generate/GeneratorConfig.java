@@ -30,6 +30,7 @@ public record GeneratorConfig(
     Map<String, Double> benignMix,
     double benignGroupShare,
     int campusSize,
+    int hubAccounts,
     String realRanges) {
 
   public static final Set<String> FLAGS =
@@ -51,6 +52,7 @@ public record GeneratorConfig(
           "benign-mix",
           "benign-group-share",
           "campus-size",
+          "hub-accounts",
           "real-ranges");
 
   public static final String HELP =
@@ -73,6 +75,8 @@ public record GeneratorConfig(
         --benign-mix campus=1,cgnat=1,vpn=1,office=1,household=1,agency=1,traveller=1
         --benign-group-share 0.35 share of benign accounts in a look-alike kind (others ordinary)
         --campus-size 200         mean students per campus
+        --hub-accounts 0          accounts (out of --accounts) behind one mobile carrier address: every
+                                  login of theirs comes from that single IP (the memory-safety hub)
         --real-ranges DIR         a folder laid out like shared/reference-data: VPN exits and hosting
                                   addresses are drawn from its real CIDR lists
       """;
@@ -101,6 +105,10 @@ public record GeneratorConfig(
     } catch (DateTimeParseException e) {
       throw new UsageException("generate: --end-date must be YYYY-MM-DD");
     }
+    int hubAccounts = intFlag(o, "hub-accounts", 0, 0, 50_000_000);
+    if (hubAccounts > accounts) {
+      throw new UsageException("generate: --hub-accounts is more than --accounts");
+    }
     int min = intFlag(o, "ring-size-min", 5, 2, 1000);
     int max = intFlag(o, "ring-size-max", 25, 2, 1000);
     if (max < min) {
@@ -128,6 +136,7 @@ public record GeneratorConfig(
             Set.of("campus", "cgnat", "vpn", "office", "household", "agency", "traveller")),
         share(o, "benign-group-share", 0.35),
         intFlag(o, "campus-size", 200, 5, 100_000),
+        hubAccounts,
         o.get("real-ranges"));
   }
 

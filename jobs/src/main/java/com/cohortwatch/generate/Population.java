@@ -100,6 +100,11 @@ final class Population {
       pending.addAll(p.ring("ring-" + (ringNo++), style, size, r));
       operators -= size;
     }
+    if (c.hubAccounts() > 0) {
+      // One carrier gateway in front of many subscribers: the worst case for pair generation.
+      pending.addAll(
+          p.benignGroup("hub-0", "hub", Math.min(c.hubAccounts(), n - pending.size()), r));
+    }
     int benign = n - pending.size();
     int grouped = (int) Math.round(benign * c.benignGroupShare());
     int groupNo = 0;
@@ -227,6 +232,7 @@ final class Population {
         g.payout = new String[] {token("pm", r), r.nextBoolean() ? "payoneer" : "bank"};
       }
       case "vpn" -> g.vpnProvider = r.nextInt(World.VPN_PROVIDERS);
+      case "hub" -> g.ips = new String[] {World.cgnat(country, r)};
       default -> {}
     }
     String zone = country.zones()[r.nextInt(country.zones().length)];
@@ -445,6 +451,7 @@ final class Population {
       case "office":
         return r.nextInt(10) < 8 ? g.ips[0] : a.homeIps[0];
       case "household":
+      case "hub":
         return g.ips[0];
       case "agency":
         return r.nextBoolean() ? g.ips[0] : a.homeIps[0];
