@@ -72,20 +72,17 @@ public final class ChangeFeed {
 
   /**
    * The change feed rows of the commits after version {@code after} up to {@code upTo}: every
-   * inserted and deleted row, with {@link #CHANGE_TYPE} and {@link #COMMIT_VERSION}.
+   * inserted and deleted row, with {@link #CHANGE_TYPE} and {@link #COMMIT_VERSION}. Delta checks
+   * the range lazily: pass failures through {@link #explain}.
    */
   public Dataset<Row> changesBetween(long after, long upTo) {
-    try {
-      return spark
-          .read()
-          .format("delta")
-          .option("readChangeFeed", "true")
-          .option("startingVersion", after + 1)
-          .option("endingVersion", upTo)
-          .load(warehouse.path(table));
-    } catch (RuntimeException e) {
-      throw explain(e, after, upTo);
-    }
+    return spark
+        .read()
+        .format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", after + 1)
+        .option("endingVersion", upTo)
+        .load(warehouse.path(table));
   }
 
   /** The table as it was at {@code version}: the rows a reader of that version saw. */
@@ -96,8 +93,8 @@ public final class ChangeFeed {
           .format("delta")
           .option("versionAsOf", version)
           .load(warehouse.path(table));
-    } catch (RuntimeException e) {
-      throw explain(e, version, version);
+    } catch (Exception e) { // AnalysisException is checked in Java's eyes, thrown by Scala code
+      throw explain(e, version);
     }
   }
 
@@ -106,7 +103,7 @@ public final class ChangeFeed {
    * feed was enabled later), files removed by VACUUM (after purge or erase), or a version whose log
    * entry was cleaned up. Anything else is returned unchanged.
    */
-  public RuntimeException explain(RuntimeException e, long after, long upTo) {
+  public RuntimeException explain(Exception e, long after) {
     String resync =
         "; export the table in full (export --table "
             + table
@@ -145,6 +142,8 @@ public final class ChangeFeed {
                 + resync);
       }
     }
-    return e;
+    return e instanceof RuntimeException r
+        ? r
+        : new CohortWatchException("cannot read the history of " + table + ": " + e.getMessage());
   }
 }

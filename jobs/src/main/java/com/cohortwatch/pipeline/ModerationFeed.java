@@ -110,22 +110,22 @@ public final class ModerationFeed {
       OptionalLong first = feed.firstVersionOfRunAfter(since.date());
       after = first.isPresent() ? first.getAsLong() - 1 : latest;
     }
-    Dataset<Row> changes;
-    if (after >= latest) {
-      changes = spark.createDataFrame(List.of(), Schemas.MODERATION_FEED);
-    } else {
-      Dataset<Row> before =
-          after < 0 ? spark.createDataFrame(List.of(), Schemas.ACCOUNT_RISK) : feed.asOf(after);
-      changes =
-          changes(
-              feed.changesBetween(after, latest).select(Cols.ACCOUNT_ID),
-              before,
-              feed.asOf(latest),
-              since.date(),
-              latest);
-    }
     LOG.info("moderation feed since {}: versions after {} up to {}", since, after, latest);
     try {
+      Dataset<Row> changes;
+      if (after >= latest) {
+        changes = spark.createDataFrame(List.of(), Schemas.MODERATION_FEED);
+      } else {
+        Dataset<Row> before =
+            after < 0 ? spark.createDataFrame(List.of(), Schemas.ACCOUNT_RISK) : feed.asOf(after);
+        changes =
+            changes(
+                feed.changesBetween(after, latest).select(Cols.ACCOUNT_ID),
+                before,
+                feed.asOf(latest),
+                since.date(),
+                latest);
+      }
       long rows =
           Exporter.write(
               Warehouse.conform(changes, Schemas.MODERATION_FEED)
@@ -133,8 +133,11 @@ public final class ModerationFeed {
               format,
               out);
       return new Result(rows, after, latest);
-    } catch (RuntimeException e) {
-      throw feed.explain(e, after, latest);
+    } catch (CohortWatchException e) {
+      throw e;
+    } catch (Exception e) { // AnalysisException is checked in Java's eyes, thrown by Scala code
+      // Delta resolves the change feed and old versions lazily: failures surface here.
+      throw feed.explain(e, after);
     }
   }
 
