@@ -7,10 +7,12 @@ import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.pipeline.Backfill;
+import com.cohortwatch.pipeline.ModerationFeed;
 import com.cohortwatch.pipeline.NightlyRun;
 import com.cohortwatch.report.Report;
 import com.cohortwatch.report.ReportData;
 import com.cohortwatch.retention.Retention;
+import com.cohortwatch.schema.TableNames;
 import com.cohortwatch.spark.Sessions;
 import java.io.PrintStream;
 import java.time.LocalDate;
@@ -120,14 +122,22 @@ public final class Main {
         "export",
         new Command() {
           public Set<String> flags() {
-            return Set.of("warehouse", "table", "date", "format", "out");
+            return Set.of("warehouse", "table", "date", "format", "out", "changes-since");
           }
 
           public String help() {
             return "usage: cohortwatch export --warehouse DIR --table NAME [--date YYYY-MM-DD]"
                 + " --format jsonl|csv --out FILE\n"
+                + "       cohortwatch export --warehouse DIR --table account_risk"
+                + " --changes-since YYYY-MM-DD|VERSION --format jsonl|csv --out FILE\n"
                 + "Writes one table to one file: the given run_date, else the newest run_date of"
-                + " a table that has one, else the whole table.\n";
+                + " a table that has one, else the whole table.\n"
+                + "With --changes-since (account_risk only), writes the moderation feed instead:"
+                + " one record per account whose tier or score changed, or which is new, since a"
+                + " run date (what runs for later run dates published) or since a Delta version"
+                + " of account_risk already read (what was committed after it). The command"
+                + " prints the version to pass next time. Schema:"
+                + " docs/moderation-feed.schema.json.\n";
           }
 
           public void execute(Options o, PrintStream out) {
@@ -141,10 +151,36 @@ public final class Main {
             } catch (IllegalArgumentException e) {
               throw new UsageException("export: --format must be jsonl or csv");
             }
+            ModerationFeed.Since since =
+                o.has("changes-since")
+                    ? ModerationFeed.Since.parse(o.required("changes-since"))
+                    : null;
+            if (since != null && !table.equals(TableNames.ACCOUNT_RISK)) {
+              throw new UsageException(
+                  "export: --changes-since works on --table " + TableNames.ACCOUNT_RISK);
+            }
+            if (since != null && date != null) {
+              throw new UsageException("export: give --date or --changes-since, not both");
+            }
             withSession(
                 "cohortwatch-export " + table,
                 spark -> {
                   Warehouse warehouse = new Warehouse(spark, warehouseDir);
+                  if (since != null) {
+                    ModerationFeed.Result r =
+                        ModerationFeed.export(spark, warehouse, since, format, outFile);
+                    out.printf(
+                        "exported %d changed flags of %s since %s (versions %d..%d) to %s;"
+                            + " next time: --changes-since %d%n",
+                        r.rows(),
+                        table,
+                        since,
+                        r.afterVersion() + 1,
+                        r.toVersion(),
+                        outFile,
+                        r.toVersion());
+                    return;
+                  }
                   if (!warehouse.exists(table)) {
                     throw new CohortWatchException(
                         "no table '" + table + "' in warehouse " + warehouseDir);

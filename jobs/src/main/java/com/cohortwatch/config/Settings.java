@@ -97,6 +97,20 @@ public final class Settings {
   public static final Key TIER_HIGH = key("score.tier-high", "0.6", "lowest high score");
   public static final Key TIER_CRITICAL =
       key("score.tier-critical", "0.85", "lowest critical score");
+
+  // moderation feedback (decisions/)
+  public static final Key CONFIRMED_BOOST =
+      key(
+          "feedback.confirmed-boost",
+          "2.0",
+          "added to the logit of a cluster with a member whose latest review decision is"
+              + " confirmed (members inherit it in proportion to their attachment)");
+  public static final Key CLEARED_MARGIN =
+      key(
+          "feedback.cleared-margin",
+          "0.01",
+          "an account cleared by review is capped at score.tier-high minus this until new"
+              + " evidence appears");
   public static final Key HMAC_KEY =
       key(
           "privacy.hmac-key",

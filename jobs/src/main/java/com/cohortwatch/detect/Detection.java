@@ -24,7 +24,14 @@ import org.apache.spark.sql.SparkSession;
 public final class Detection {
   private Detection() {}
 
-  /** What detection reads. */
+  /**
+   * What detection reads.
+   *
+   * @param decisions bronze moderation decisions, or null for none (scores are then exactly the
+   *     model's)
+   * @param windowStart first day of the scoring window (for what counts as new evidence after a
+   *     decision), or null
+   */
   public record Input(
       Dataset<Row> attributeDaily,
       Dataset<Row> ipSlots,
@@ -33,7 +40,33 @@ public final class Detection {
       Dataset<Row> accounts,
       Dataset<Row> previousMembers,
       LocalDate runDate,
-      Settings settings) {}
+      Settings settings,
+      Dataset<Row> decisions,
+      LocalDate windowStart) {
+
+    /** Without moderation decisions. */
+    public Input(
+        Dataset<Row> attributeDaily,
+        Dataset<Row> ipSlots,
+        Dataset<Row> ipIntel,
+        Dataset<Row> payouts,
+        Dataset<Row> accounts,
+        Dataset<Row> previousMembers,
+        LocalDate runDate,
+        Settings settings) {
+      this(
+          attributeDaily,
+          ipSlots,
+          ipIntel,
+          payouts,
+          accounts,
+          previousMembers,
+          runDate,
+          settings,
+          null,
+          null);
+    }
+  }
 
   /** What detection produces, each already in its gold table's shape (less the schema cast). */
   public record Output(
@@ -124,12 +157,24 @@ public final class Detection {
           double medium = s.getDouble(Settings.TIER_MEDIUM);
           double high = s.getDouble(Settings.TIER_HIGH);
           double critical = s.getDouble(Settings.TIER_CRITICAL);
+          // Review decisions (null when there are none: the scores are then the model's alone).
+          Dataset<Row> decided =
+              in.decisions() == null
+                  ? null
+                  : cache(Feedback.latestDecisions(in.decisions(), in.runDate()), cached);
+          Dataset<Row> scoredClusters =
+              Scoring.scoreClusters(
+                  Scoring.clusterFeatures(members, accountFeatures, memberships, links)
+                      .join(ids, Clustering.COMPONENT),
+                  col(Cols.CLUSTER_ID));
+          if (decided != null) {
+            scoredClusters =
+                Feedback.boostConfirmedClusters(
+                    scoredClusters, named, decided, s.getDouble(Settings.CONFIRMED_BOOST));
+          }
           Dataset<Row> clusterRisk =
               cache(
-                  Scoring.scoreClusters(
-                          Scoring.clusterFeatures(members, accountFeatures, memberships, links)
-                              .join(ids, Clustering.COMPONENT),
-                          col(Cols.CLUSTER_ID))
+                  scoredClusters
                       .withColumn(
                           Cols.RISK_TIER,
                           Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
@@ -159,17 +204,26 @@ public final class Detection {
                           .functions
                           .coalesce(col(Scoring.ATTACHMENT), lit(1.0))
                           .as(Scoring.ATTACHMENT));
+          Dataset<Row> evidence =
+              clusterEvidence(links, named)
+                  .unionByName(starEvidence(stars, named, linkParams.starWeight()))
+                  .withColumn(Cols.RUN_DATE, lit(runDate));
+          Dataset<Row> scoredAccounts = Scoring.scoreAccounts(accountFeatures, clusterOf);
+          if (decided != null) {
+            scoredAccounts =
+                Feedback.capCleared(
+                    scoredAccounts,
+                    Feedback.clearances(
+                        decided, evidence, clusterParams.minWeight(), in.windowStart()),
+                    clearedCap(s));
+          }
           Dataset<Row> accountRisk =
-              Scoring.scoreAccounts(accountFeatures, clusterOf)
+              scoredAccounts
                   .withColumn(
                       Cols.RISK_TIER, Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
                   .withColumn(Cols.RUN_DATE, lit(runDate))
                   .withColumn(Cols.MODEL_VERSION, lit(Scoring.MODEL_VERSION))
                   .withColumn("working_hours_offset", col(Features.BEST_OFFSET));
-          Dataset<Row> evidence =
-              clusterEvidence(links, named)
-                  .unionByName(starEvidence(stars, named, linkParams.starWeight()))
-                  .withColumn(Cols.RUN_DATE, lit(runDate));
           return new Output(
               evidence,
               named.withColumn(Cols.RUN_DATE, lit(runDate)),
@@ -177,6 +231,20 @@ public final class Detection {
               accountRisk,
               cached);
         });
+  }
+
+  /** The highest score an account cleared by review keeps: just below the high tier. */
+  static double clearedCap(Settings s) {
+    double cap = s.getDouble(Settings.TIER_HIGH) - s.getDouble(Settings.CLEARED_MARGIN);
+    if (!(cap > 0 && cap < 1)) {
+      throw new com.cohortwatch.CohortWatchException(
+          Settings.TIER_HIGH.name()
+              + " minus "
+              + Settings.CLEARED_MARGIN.name()
+              + " must lie strictly between 0 and 1, got "
+              + cap);
+    }
+    return cap;
   }
 
   /**

@@ -1,15 +1,18 @@
 package com.cohortwatch.io;
 
 import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.schema.TableNames;
 import io.delta.tables.DeltaTable;
 import io.delta.tables.DeltaTableBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -66,8 +69,11 @@ public final class Warehouse {
    */
   public void ensure(
       String table, StructType schema, Map<String, String> properties, String... partitionedBy) {
+    Map<String, String> all = new TreeMap<>(TableNames.properties(table));
+    all.putAll(properties);
     if (exists(table)) {
       addMissingColumns(table, schema);
+      setMissingProperties(table, all);
       return;
     }
     DeltaTableBuilder builder =
@@ -75,14 +81,49 @@ public final class Warehouse {
     if (partitionedBy.length > 0) {
       builder = builder.partitionedBy(partitionedBy);
     }
-    for (Map.Entry<String, String> p : properties.entrySet()) {
+    for (Map.Entry<String, String> p : all.entrySet()) {
       builder = builder.property(p.getKey(), p.getValue());
     }
     builder.execute();
   }
 
+  /** Creates or upgrades the table with the properties it must carry ({@link TableNames}). */
   public void ensure(String table, StructType schema, String... partitionedBy) {
     ensure(table, schema, Map.of(), partitionedBy);
+  }
+
+  /**
+   * A table made by an older release gains the properties this release sets at creation (for
+   * account_risk, the change data feed, recorded from this commit on).
+   */
+  private void setMissingProperties(String table, Map<String, String> wanted) {
+    if (wanted.isEmpty()) {
+      return;
+    }
+    Map<String, String> current = properties(table);
+    List<String> missing = new ArrayList<>();
+    for (Map.Entry<String, String> p : wanted.entrySet()) {
+      if (!p.getValue().equals(current.get(p.getKey()))) {
+        missing.add("'" + p.getKey() + "' = '" + p.getValue() + "'");
+      }
+    }
+    if (!missing.isEmpty()) {
+      LOG.info(
+          "{}: setting table properties {} (set at creation by a newer release)", table, missing);
+      spark.sql(
+          "ALTER TABLE delta.`"
+              + path(table)
+              + "` SET TBLPROPERTIES ("
+              + String.join(", ", missing)
+              + ")");
+    }
+  }
+
+  /** The table's Delta properties. */
+  public Map<String, String> properties(String table) {
+    Map<String, String> props =
+        DeltaTable.forPath(spark, path(table)).detail().select("properties").first().getJavaMap(0);
+    return props == null ? Map.of() : props;
   }
 
   private void addMissingColumns(String table, StructType schema) {
@@ -115,12 +156,26 @@ public final class Warehouse {
 
   /** Atomically replaces the rows matching {@code predicate} with {@code rows}. */
   public void replaceWhere(String table, StructType schema, Dataset<Row> rows, String predicate) {
-    conform(rows, schema)
-        .write()
-        .format("delta")
-        .mode("overwrite")
-        .option("replaceWhere", predicate)
-        .save(path(table));
+    replaceWhere(table, schema, rows, predicate, null);
+  }
+
+  /**
+   * Atomically replaces the rows matching {@code predicate} with {@code rows}; {@code
+   * commitMetadata} (when not null) is stored as the commit's {@code userMetadata} in the Delta
+   * log, so the history says which run wrote each version.
+   */
+  public void replaceWhere(
+      String table, StructType schema, Dataset<Row> rows, String predicate, String commitMetadata) {
+    DataFrameWriter<Row> writer =
+        conform(rows, schema)
+            .write()
+            .format("delta")
+            .mode("overwrite")
+            .option("replaceWhere", predicate);
+    if (commitMetadata != null) {
+      writer = writer.option("userMetadata", commitMetadata);
+    }
+    writer.save(path(table));
     LOG.info("committed {} (replaced {})", table, predicate);
   }
 

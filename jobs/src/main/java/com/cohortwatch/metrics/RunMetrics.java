@@ -43,6 +43,8 @@ public final class RunMetrics {
   private final Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
   private final List<LocalDate> daysIngested = new ArrayList<>();
   private final Map<String, Long> published = new LinkedHashMap<>();
+  private Long decidedFlags;
+  private long confirmedFlags;
   private long duplicatesDropped;
   private long lateEvents;
   private final List<String> notes = new ArrayList<>();
@@ -93,6 +95,28 @@ public final class RunMetrics {
 
   public void recordPublished(String table, long version) {
     published.put(table, version);
+  }
+
+  /**
+   * Past flags against review decisions: of the accounts flagged high or critical on earlier run
+   * dates, {@code decided} got a decision after the flag and {@code confirmed} of them were
+   * confirmed.
+   */
+  public void recordFlagPrecision(long decided, long confirmed) {
+    this.decidedFlags = decided;
+    this.confirmedFlags = confirmed;
+  }
+
+  /** Decided past flags, or null when no decisions were read. */
+  public Long decidedFlags() {
+    return decidedFlags;
+  }
+
+  /** Share of decided past flags that were confirmed; null when none was decided. */
+  public Double flagPrecision() {
+    return decidedFlags == null || decidedFlags == 0
+        ? null
+        : (double) confirmedFlags / decidedFlags;
   }
 
   public void addDuplicatesDropped(long n) {
@@ -169,7 +193,9 @@ public final class RunMetrics {
             lateEvents,
             JavaConverters.asScalaBuffer(days).toSeq(),
             JavaConverters.asScalaBuffer(new ArrayList<>(published.keySet())).toSeq(),
-            scalaMap(published));
+            scalaMap(published),
+            flagPrecision(),
+            decidedFlags);
     return spark.createDataFrame(List.of(row), Schemas.RUN_METRICS);
   }
 
@@ -199,6 +225,15 @@ public final class RunMetrics {
                     sb.append(String.format("  rejected %s: %s = %d%n", table, reason, n))));
     sb.append(
         String.format("duplicates dropped: %d, late events: %d%n", duplicatesDropped, lateEvents));
+    if (decidedFlags != null) {
+      sb.append(
+          decidedFlags == 0
+              ? String.format("flag precision: no past high/critical flag has a decision yet%n")
+              : String.format(
+                  "flag precision: %.3f (%d of %d past high/critical flags with a later decision"
+                      + " were confirmed)%n",
+                  flagPrecision(), confirmedFlags, decidedFlags));
+    }
     sb.append("stage seconds: ");
     stageSeconds.forEach((stage, s) -> sb.append(String.format("%s=%.1f ", stage, s)));
     return sb.toString().stripTrailing();

@@ -7,7 +7,9 @@ import static org.apache.spark.sql.functions.max;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.detect.Detection;
+import com.cohortwatch.detect.Feedback;
 import com.cohortwatch.detect.Rollups;
+import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.schema.Cols;
@@ -81,6 +83,14 @@ public final class DetectStage {
         warehouse.exists(InputTable.PAYOUT_METHODS.folder())
             ? warehouse.read(InputTable.PAYOUT_METHODS.folder())
             : spark.createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS);
+    Dataset<Row> decisions =
+        warehouse.exists(InputTable.DECISIONS.folder())
+            ? warehouse.read(InputTable.DECISIONS.folder())
+            : null;
+    if (decisions != null) {
+      metrics.stage(
+          spark, "feedback", () -> recordFlagPrecision(warehouse, metrics, decisions, runDate));
+    }
     Detection.Input input =
         new Detection.Input(
             warehouse
@@ -96,7 +106,9 @@ public final class DetectStage {
             warehouse.read(InputTable.ACCOUNTS.folder()),
             previousMembers(spark, warehouse, config.runDate()),
             config.runDate(),
-            s);
+            s,
+            decisions,
+            config.windowStart());
     Detection.Stages timed =
         new Detection.Stages() {
           @Override
@@ -112,34 +124,39 @@ public final class DetectStage {
         "publish",
         () -> {
           String thisRun = Cols.RUN_DATE + " = '" + config.runDate() + "'";
+          String commit = ChangeFeed.commitMetadata(config.runDate(), metrics.runId());
           publish(
               warehouse,
               metrics,
               TableNames.LINK_EVIDENCE,
               Schemas.LINK_EVIDENCE,
               out.linkEvidence(),
-              thisRun);
+              thisRun,
+              commit);
           publish(
               warehouse,
               metrics,
               TableNames.CLUSTER_MEMBERS,
               Schemas.CLUSTER_MEMBERS,
               out.clusterMembers(),
-              thisRun);
+              thisRun,
+              commit);
           publish(
               warehouse,
               metrics,
               TableNames.CLUSTER_RISK,
               Schemas.CLUSTER_RISK,
               out.clusterRisk(),
-              thisRun);
+              thisRun,
+              commit);
           publish(
               warehouse,
               metrics,
               TableNames.ACCOUNT_RISK,
               Schemas.ACCOUNT_RISK,
               out.accountRisk(),
-              thisRun);
+              thisRun,
+              commit);
         });
     out.release();
   }
@@ -150,12 +167,34 @@ public final class DetectStage {
       String table,
       org.apache.spark.sql.types.StructType schema,
       Dataset<Row> rows,
-      String predicate) {
+      String predicate,
+      String commitMetadata) {
     warehouse.ensure(table, schema, Cols.RUN_DATE);
-    warehouse.replaceWhere(table, schema, rows, predicate);
+    warehouse.replaceWhere(table, schema, rows, predicate, commitMetadata);
     Warehouse.Commit commit = warehouse.lastCommit(table);
     metrics.recordWritten(table, commit.outputRows());
     metrics.recordPublished(table, commit.version());
+  }
+
+  /**
+   * The precision of past flags against the review decisions known on this run date: one small
+   * aggregate over the high and critical rows of earlier run dates.
+   */
+  private static void recordFlagPrecision(
+      Warehouse warehouse, RunMetrics metrics, Dataset<Row> decisions, Date runDate) {
+    if (!warehouse.exists(TableNames.ACCOUNT_RISK)) {
+      metrics.recordFlagPrecision(0, 0);
+      return;
+    }
+    Row r =
+        Feedback.flagPrecision(
+                warehouse
+                    .read(TableNames.ACCOUNT_RISK)
+                    .filter(col(Cols.RUN_DATE).lt(lit(runDate)))
+                    .select(Cols.RUN_DATE, Cols.ACCOUNT_ID, Cols.RISK_TIER),
+                Feedback.latestDecisions(decisions, runDate.toLocalDate()))
+            .first();
+    metrics.recordFlagPrecision(r.getLong(0), r.getLong(1));
   }
 
   /** cluster_members of the newest run before this date (empty on the first night). */

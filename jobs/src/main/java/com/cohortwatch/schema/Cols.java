@@ -91,4 +91,11 @@ public final class Cols {
   public static final String CODE = "code";
   public static final String TEXT = "text";
   public static final String SIZE = "size";
+
+  // moderation feed (export --changes-since)
+  public static final String PREVIOUS_TIER = "previous_tier";
+  public static final String PREVIOUS_SCORE = "previous_score";
+  public static final String PREVIOUS_RUN_DATE = "previous_run_date";
+  public static final String CHANGE = "change";
+  public static final String TABLE_VERSION = "table_version";
 }

@@ -144,6 +144,14 @@ public final class Schemas {
   /** Delta version of each gold table this run committed: a consistent set to time-travel to. */
   public static final String PUBLISHED_VERSIONS = "published_versions";
 
+  /**
+   * Among accounts flagged high or critical on an earlier run date that later got a review
+   * decision: how many, and the share confirmed (null when none).
+   */
+  public static final String DECIDED_FLAGS = "decided_flags";
+
+  public static final String FLAG_PRECISION = "flag_precision";
+
   public static final StructType RUN_METRICS =
       struct(
           required(RUN_ID, StringType),
@@ -161,7 +169,9 @@ public final class Schemas {
           field(LATE_EVENTS, LongType),
           field(DAYS_INGESTED, createArrayType(DateType)),
           field(TABLES_PUBLISHED, createArrayType(StringType)),
-          field(PUBLISHED_VERSIONS, createMapType(StringType, LongType)));
+          field(PUBLISHED_VERSIONS, createMapType(StringType, LongType)),
+          field(FLAG_PRECISION, DoubleType),
+          field(DECIDED_FLAGS, LongType));
 
   // ops: ingest_log
   public static final String FILES = "files";
@@ -252,6 +262,25 @@ public final class Schemas {
           field("max_accounts_per_residential_ip", LongType),
           field("co_login_members", LongType),
           required(Cols.MODEL_VERSION, StringType));
+
+  /**
+   * One record of the moderation feed ({@code export --table account_risk --changes-since}): an
+   * account whose published tier or score changed, or which is new, since the given point. The same
+   * as docs/moderation-feed.schema.json.
+   */
+  public static final StructType MODERATION_FEED =
+      struct(
+          required(Cols.ACCOUNT_ID, StringType),
+          required(Cols.RISK_TIER, StringType),
+          required(Cols.RISK_SCORE, DoubleType),
+          field(Cols.PREVIOUS_TIER, StringType),
+          field(Cols.PREVIOUS_SCORE, DoubleType),
+          required(Cols.CHANGE, StringType),
+          field(Cols.REASONS, createArrayType(REASON)),
+          field(Cols.CLUSTER_ID, StringType),
+          required(Cols.RUN_DATE, DateType),
+          field(Cols.PREVIOUS_RUN_DATE, DateType),
+          required(Cols.TABLE_VERSION, LongType));
 
   public static final StructType CLUSTER_MEMBERS =
       struct(

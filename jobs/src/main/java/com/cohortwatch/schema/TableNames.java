@@ -1,8 +1,21 @@
 package com.cohortwatch.schema;
 
+import java.util.Map;
+
 /** Names of the Delta tables under the warehouse root (the contract's, plus our ops tables). */
 public final class TableNames {
   private TableNames() {}
+
+  /** Delta table property that makes a table record its change data feed. */
+  public static final String CHANGE_DATA_FEED = "delta.enableChangeDataFeed";
+
+  /**
+   * Table properties a table must carry: account_risk records its change data feed, which the
+   * moderation feed ({@code export --changes-since}) reads.
+   */
+  public static Map<String, String> properties(String table) {
+    return ACCOUNT_RISK.equals(table) ? Map.of(CHANGE_DATA_FEED, "true") : Map.of();
+  }
 
   public static final String QUARANTINE = "quarantine";
   public static final String ACCOUNT_RISK = "account_risk";
