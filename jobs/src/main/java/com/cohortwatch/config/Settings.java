@@ -41,7 +41,8 @@ public final class Settings {
       key(
           "ingest.future-skew-hours",
           "24",
-          "events later than the end of the run date plus this many hours are quarantined as"
+          "login events later than the end of their landing day, and account, payout and decision"
+              + " records later than now, by more than this many hours are quarantined as"
               + " future_timestamp");
   public static final Key EARLIEST_VALID_DATE =
       key(

@@ -180,8 +180,20 @@ public final class Validation {
                 lit(0), lit(0), lit(0), lit(0), lit(skewHours), lit(0), lit(0)));
   }
 
-  private static Column runDateLimit(Limits limits) {
-    return endOfDayPlusSkew(lit(java.sql.Date.valueOf(limits.runDate())), limits.futureSkewHours());
+  /**
+   * Snapshot tables (accounts, payout methods, decisions) are as of today, not as of the run date:
+   * a backfill of an old date sees accounts and decisions made since, which are valid records
+   * (scoring ignores decisions after its run date). Only a time after now is impossible.
+   */
+  private static Column snapshotLimit(Limits limits) {
+    return org.apache
+        .spark
+        .sql
+        .functions
+        .current_timestamp()
+        .plus(
+            org.apache.spark.sql.functions.make_interval(
+                lit(0), lit(0), lit(0), lit(0), lit(limits.futureSkewHours()), lit(0), lit(0)));
   }
 
   static Column trimmedOrNull(String column) {
@@ -243,7 +255,7 @@ public final class Validation {
   /** Accounts: a later export of the same account replaces the earlier (in {@link Dedup}). */
   public static Dataset<Row> accounts(Dataset<Row> raw, Limits limits) {
     List<Check> checks = baseChecks(InputTable.ACCOUNTS);
-    Dataset<Row> rows = withTimestamp(raw, Cols.CREATED_AT, limits, runDateLimit(limits), checks);
+    Dataset<Row> rows = withTimestamp(raw, Cols.CREATED_AT, limits, snapshotLimit(limits), checks);
     checks.add(
         new Check(
             present(Cols.CLAIMED_COUNTRY)
@@ -275,7 +287,7 @@ public final class Validation {
 
   public static Dataset<Row> payoutMethods(Dataset<Row> raw, Limits limits) {
     List<Check> checks = baseChecks(InputTable.PAYOUT_METHODS);
-    Dataset<Row> rows = withTimestamp(raw, Cols.ADDED_AT, limits, runDateLimit(limits), checks);
+    Dataset<Row> rows = withTimestamp(raw, Cols.ADDED_AT, limits, snapshotLimit(limits), checks);
     checks.add(
         new Check(
             present(Cols.METHOD_TYPE)
@@ -334,7 +346,7 @@ public final class Validation {
 
   public static Dataset<Row> decisions(Dataset<Row> raw, Limits limits) {
     List<Check> checks = baseChecks(InputTable.DECISIONS);
-    Dataset<Row> rows = withTimestamp(raw, Cols.DECIDED_AT, limits, runDateLimit(limits), checks);
+    Dataset<Row> rows = withTimestamp(raw, Cols.DECIDED_AT, limits, snapshotLimit(limits), checks);
     checks.add(
         new Check(
             lower(trim(col(Cols.DECISION))).isin("confirmed", "cleared").unary_$bang(),

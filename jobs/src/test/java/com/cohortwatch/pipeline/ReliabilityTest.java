@@ -180,7 +180,10 @@ class ReliabilityTest {
             "{\"account_id\":\"r0\",\"decision\":\"confirmed\",\"decided_at\":\"2026-11-10T00:00:00Z\"}",
             "{\"account_id\":\"n3\",\"decision\":\"cleared\",\"decided_at\":\"2026-11-10T00:00:00Z\"}",
             "{\"account_id\":\"n4\",\"decision\":\"maybe\",\"decided_at\":\"2026-11-10T00:00:00Z\"}", // invalid_value
-            "{\"account_id\":\"n5\",\"decision\":\"cleared\",\"decided_at\":\"soon\"}")); // invalid_timestamp
+            "{\"account_id\":\"n5\",\"decision\":\"cleared\",\"decided_at\":\"soon\"}", // invalid_timestamp
+            // Decided after the run dates but before today: valid (the snapshot is as of today).
+            "{\"account_id\":\"n2\",\"decision\":\"cleared\",\"decided_at\":\"2026-11-21T09:00:00Z\"}",
+            "{\"account_id\":\"n2\",\"decision\":\"cleared\",\"decided_at\":\"2099-01-01T00:00:00Z\"}")); // future
 
     // D0 in Parquet, device_id typed as a number: the three rows that carry one are wrong_type.
     StructType parquet =
@@ -339,13 +342,14 @@ class ReliabilityTest {
             Map.entry("ip_intel/" + Reasons.INVALID_IP, 1L),
             Map.entry("ip_intel/" + Reasons.INVALID_VALUE, 1L),
             Map.entry("decisions/" + Reasons.INVALID_VALUE, 1L),
-            Map.entry("decisions/" + Reasons.INVALID_TIMESTAMP, 1L));
+            Map.entry("decisions/" + Reasons.INVALID_TIMESTAMP, 1L),
+            Map.entry("decisions/" + Reasons.FUTURE_TIMESTAMP, 1L));
     // The run's own counts agree with the table, per table.
     assertThat(nightly.get(D3).quarantined())
         .containsEntry("accounts", 5L)
         .containsEntry("payout_methods", 2L)
         .containsEntry("ip_intel", 2L)
-        .containsEntry("decisions", 2L)
+        .containsEntry("decisions", 3L)
         .containsEntry("logins", 0L);
   }
 
