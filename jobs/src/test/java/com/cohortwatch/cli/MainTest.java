@@ -62,7 +62,10 @@ class MainTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : new String[] {"run", "backfill", "export", "generate", "evaluate"}) {
+    for (String command :
+        new String[] {
+          "run", "backfill", "export", "generate", "evaluate", "purge", "erase", "report"
+        }) {
       out.reset();
       assertThat(run(command, "--help")).as(command).isZero();
       assertThat(out.toString(StandardCharsets.UTF_8))
