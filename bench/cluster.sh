@@ -89,8 +89,11 @@ EOF
 
 # The flags Spark's own launcher passes on Java 17 (the same list as bin/cohortwatch).
 flags="-XX:+IgnoreUnrecognizedVMOptions --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false"
+flags="$flags ${CLUSTER_JAVA_OPTS--XX:TieredStopAtLevel=1}"
 classpath="$spark_home/conf:$spark_home/jars/*"
-export SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_CONF_DIR="$spark_home/conf"
+# SPARK_SCALA_VERSION: without a distribution's bin/load-spark-env.sh to set it, the workers'
+# launcher looks for build directories (launcher/target/scala-*) and fails every executor.
+export SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_CONF_DIR="$spark_home/conf" SPARK_SCALA_VERSION=2.12
 unset MASTER SPARK_MASTER_HOST SPARK_WORKER_DIR || true
 
 rm -rf "$out"
@@ -170,6 +173,7 @@ setsid timeout -k 10 "$submit_timeout" "$java_bin" -Xmx"${CLUSTER_DRIVER_MEMORY:
   --conf "spark.executor.extraJavaOptions=$flags" \
   --conf "spark.executor.memory=${CLUSTER_EXECUTOR_MEMORY:-1g}" \
   --conf spark.sql.shuffle.partitions=4 \
+  --conf spark.databricks.delta.snapshotPartitions=2 \
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 \
   --conf spark.scheduler.maxRegisteredResourcesWaitingTime=60s \
   --conf spark.ui.enabled=false \
