@@ -6,16 +6,21 @@
 #
 #   bench/cluster.sh [--out DIR] [--jar FILE] [--input DIR] [--date YYYY-MM-DD]
 #
-#   --out    where logs, worker dirs, the event log and the warehouse go
-#            (default jobs/target/cluster-run; emptied first)
-#   --jar    the application jar (default jobs/target/cohortwatch.jar, the normal shaded jar;
-#            a `mvn -Pcluster` thin jar works too)
+#   --out    where logs, worker dirs, the event log and the warehouse go (default
+#            jobs/target/cluster-run; a folder of an earlier cluster run is emptied first)
+#   --jar    the application jar (default jobs/target/cohortwatch.jar, the normal shaded jar,
+#            built first when missing or older than the sources; a `mvn -Pcluster` jar works too)
 #   --input  input root (default data-samples; other inputs need COHORTWATCH_HMAC_KEY)
 #   --date   run date (default 2026-11-20)
 # Environment: CLUSTER_SUBMIT_TIMEOUT seconds for the run (default 1200),
-#   CLUSTER_EXECUTOR_MEMORY (default 1g), CLUSTER_DRIVER_MEMORY (default 1536m).
+#   CLUSTER_EXECUTOR_MEMORY (default 1g), CLUSTER_DRIVER_MEMORY (default 1536m),
+#   CLUSTER_JAVA_OPTS for every JVM (default -XX:TieredStopAtLevel=1: C1 only, which halves the
+#   CPU of a run this short; set it empty for timings meant to resemble a long-lived cluster).
 #
-# Exit code: the driver's, or 3 when the cluster did not come up or no executor ran a task.
+# Prints the run's summary, then where the tasks ran (per executor, from the event log and each
+# worker's executor log). Exit code: 0; 1 the run (or the build) failed; 2 usage; 3 the cluster
+# did not come up or no task ran on an executor; 124 the run hit CLUSTER_SUBMIT_TIMEOUT;
+# 143 interrupted.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/jobs/target/cluster-run"
@@ -28,7 +33,7 @@ while [ $# -gt 0 ]; do
     --jar) jar="$2"; shift 2 ;;
     --input) input="$2"; shift 2 ;;
     --date) date="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -96,6 +101,10 @@ classpath="$spark_home/conf:$spark_home/jars/*"
 export SPARK_HOME="$spark_home" SPARK_LOCAL_IP=127.0.0.1 SPARK_CONF_DIR="$spark_home/conf" SPARK_SCALA_VERSION=2.12
 unset MASTER SPARK_MASTER_HOST SPARK_WORKER_DIR || true
 
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/master.log" ]; then
+  say "--out $out is not empty and not an earlier cluster run; not deleting it" >&2
+  exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out/events" "$out/local"
 out="$(cd "$out" && pwd)"
@@ -107,14 +116,16 @@ pgids=()
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
-  for g in "${pgids[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+  # By group (daemon, timeout, JVM and the executors a worker started), or by pid when the child
+  # was stopped before it got to setsid.
+  for g in "${pgids[@]}"; do kill -TERM -- "-$g" 2>/dev/null || kill -TERM "$g" 2>/dev/null || true; done
   for _ in $(seq 1 30); do
     local alive=0
-    for g in "${pgids[@]}"; do kill -0 -- "-$g" 2>/dev/null && alive=1; done
+    for g in "${pgids[@]}"; do kill -0 -- "-$g" 2>/dev/null || kill -0 "$g" 2>/dev/null && alive=1; done
     [ "$alive" = 0 ] && break
     sleep 0.5
   done
-  for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+  for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null || kill -KILL "$g" 2>/dev/null || true; done
   [ "${#pgids[@]}" -gt 0 ] && say "stopped the cluster (${#pgids[@]} process groups); logs in $out"
   exit "$code"
 }
@@ -136,7 +147,8 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND... : poll until COMMAND succ
   for _ in $(seq 1 $((limit * 2))); do
     "$@" && return 0
     for g in "${pgids[@]}"; do
-      kill -0 -- "-$g" 2>/dev/null || { say "a daemon exited while waiting for $what"; return 1; }
+      # the pid, not the group: a daemon just started may not have called setsid yet
+      kill -0 "$g" 2>/dev/null || { say "a daemon exited while waiting for $what"; return 1; }
     done
     sleep 0.5
   done
