@@ -274,7 +274,8 @@ public final class Links {
         .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
         .agg(
             lit(1.0)
-                .minus(exp(sum(log(greatest(lit(1e-9), lit(1.0).minus(col(Cols.WEIGHT)))))))
+                .minus(
+                    exp(ExactSums.sum(log(greatest(lit(1e-9), lit(1.0).minus(col(Cols.WEIGHT)))))))
                 .as(Cols.WEIGHT));
   }
 

@@ -10,7 +10,6 @@ import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.exp;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -120,7 +119,7 @@ public final class Scoring {
                 countDistinct(Cols.CLAIMED_COUNTRY).as(N_COUNTRIES),
                 array_sort(collect_set(Cols.CLAIMED_COUNTRY)).as(COUNTRIES),
                 countDistinct(Cols.CLAIMED_TIMEZONE).as(N_TIMEZONES),
-                avg(Features.TZ_MISMATCH).as(TZ_SHARE),
+                ExactSums.avg(col(Features.TZ_MISMATCH)).as(TZ_SHARE),
                 Features.summedHours(Cols.HOURS).as(Cols.HOURS),
                 percentile_approx(created, lit(0.1), lit(1000)).as("_c10"),
                 percentile_approx(created, lit(0.9), lit(1000)).as("_c90"),
@@ -129,6 +128,7 @@ public final class Scoring {
                 safeDiv(sum(Features.FOREIGN_LOGINS), sum(Features.NONANON_KNOWN_LOGINS))
                     .as(FOREIGN_SHARE),
                 safeDiv(sum(Features.HOME_LOGINS), sum(Cols.LOGINS)).as(HOME_SHARE),
+                // 0/1 values: a plain avg is exact in any order
                 avg(when(col(Cols.PROFILE_TYPE).equalTo("agency_member"), 1.0).otherwise(0.0))
                     .as(AGENCY_SHARE))
             .withColumn(
@@ -164,9 +164,14 @@ public final class Scoring {
                 max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.PAYOUT), col("_in")))
                     .as(MAX_PAYOUT_MEMBERS),
                 max(when(residential, col("_in"))).as(MAX_RESIDENTIAL_MEMBERS),
-                expr("max_by(attr_value, CASE WHEN attr_type = 'ip' AND coalesce(usage_type, 'residential') = 'residential' THEN _in ELSE -1 END)")
+                // The most crowded residential IP; on a tie the greatest address, not whichever
+                // row came first (max_by keeps the first of equals: partitioning-dependent).
+                max(struct(
+                        when(residential, col("_in")).otherwise(lit(-1L)).as("_k"),
+                        col(Cols.ATTR_VALUE).as("_v")))
+                    .getField("_v")
                     .as(CROWD_IP),
-                avg(col("_in").divide(col(Cols.N_ACCOUNTS))).as(EXCLUSIVITY));
+                ExactSums.avg(col("_in").divide(col(Cols.N_ACCOUNTS))).as(EXCLUSIVITY));
 
     Dataset<Row> coLogin =
         links
