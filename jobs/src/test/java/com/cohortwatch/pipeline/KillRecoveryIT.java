@@ -1,0 +1,176 @@
+package com.cohortwatch.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.cohortwatch.config.RunConfig;
+import com.cohortwatch.config.Settings;
+import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.TableNames;
+import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.WarehouseContents;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nightly job killed with SIGKILL during ingest, during linking and during publish, each time
+ * rerun for the same date, ends with exactly the tables of a run that was never killed. The job
+ * runs as a child process of the shaded jar (a real kill of the JVM, not an exception); the kill
+ * points are log lines the job writes as it goes.
+ */
+class KillRecoveryIT {
+  private static final LocalDate DATE = LocalDate.of(2026, 11, 20);
+  private static final String HMAC_KEY = "kill-recovery-test-key";
+
+  @TempDir Path dir;
+
+  @Test
+  void killedRunsRerunToTheTablesOfACleanRun() throws Exception {
+    Path input = lastDaysOfTheSamples(5);
+    Path killed = dir.resolve("killed");
+    Path clean = dir.resolve("clean");
+    List<String> logs = new ArrayList<>();
+
+    // Each kill lands in a later stage than the one before, on the same warehouse: the first
+    // after bronze logins are committed but before the day is recorded as ingested, the second
+    // while accounts are being linked, the third after the first gold table is published.
+    for (String marker :
+        List.of("committed logins", "stage link started", "committed link_evidence")) {
+      String log = runUntil(input, killed, marker);
+      logs.add(log);
+      assertThat(log).as("log of the run killed at '%s'", marker).contains(marker);
+      assertThat(statuses(killed))
+          .as("a killed run never records success")
+          .doesNotContain(RunMetrics.SUCCEEDED);
+    }
+    logs.add(runToEnd(input, killed));
+
+    NightlyRun.run(SharedSpark.spark(), config(input, clean));
+
+    Map<String, List<String>> expected =
+        WarehouseContents.of(SharedSpark.spark(), clean.toString());
+    Map<String, List<String>> actual = WarehouseContents.of(SharedSpark.spark(), killed.toString());
+    for (String table : WarehouseContents.DATA_TABLES) {
+      assertThat(WarehouseContents.difference(actual.get(table), expected.get(table)))
+          .as("rows of %s only after the kills / only in the clean run", table)
+          .isEmpty();
+    }
+    // Three started runs that never finished, and the rerun that did, all visible to operators.
+    assertThat(statuses(killed))
+        .containsExactlyInAnyOrder(
+            RunMetrics.STARTED,
+            RunMetrics.STARTED,
+            RunMetrics.STARTED,
+            RunMetrics.STARTED,
+            RunMetrics.SUCCEEDED);
+
+    // Payout method ids are personal data: none of them may reach a log line.
+    List<String> rawIds =
+        SharedSpark.spark()
+            .read()
+            .parquet(input.resolve("payout_methods").toString())
+            .select(Cols.PAYOUT_METHOD_ID)
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertThat(rawIds).isNotEmpty();
+    for (String log : logs) {
+      for (String id : rawIds) {
+        if (id != null && !id.isBlank()) {
+          assertThat(log).as("a log line with a raw payout id").doesNotContain(id);
+        }
+      }
+    }
+  }
+
+  /**
+   * data-samples/ with only its last login days: the kills and reruns cost one JVM and Spark start
+   * each, so fewer landed days keep the test short without changing what it proves.
+   */
+  private Path lastDaysOfTheSamples(int days) throws IOException {
+    Path samples = SharedSpark.repoRoot().resolve("data-samples");
+    Path input = dir.resolve("input");
+    for (String table : List.of("accounts", "payout_methods", "ip_intel", "decisions")) {
+      ReliabilityTest.copy(samples.resolve(table), input.resolve(table));
+    }
+    for (int d = 0; d < days; d++) {
+      String day = "logins/date=" + DATE.minusDays(d);
+      ReliabilityTest.copy(samples.resolve(day), input.resolve(day));
+    }
+    return input;
+  }
+
+  private static RunConfig config(Path input, Path warehouse) {
+    return new RunConfig(
+        input.toString(),
+        warehouse.toString(),
+        DATE,
+        30,
+        Settings.resolve(null, Map.of(Settings.HMAC_KEY.name(), HMAC_KEY)),
+        false);
+  }
+
+  private static List<String> statuses(Path warehouse) {
+    return new Warehouse(SharedSpark.spark(), warehouse.toString())
+        .read(TableNames.RUN_METRICS).select(Schemas.STATUS).collectAsList().stream()
+            .map(r -> r.getString(0))
+            .toList();
+  }
+
+  private Process start(Path input, Path warehouse, Path log) throws IOException {
+    Path root = SharedSpark.repoRoot();
+    return new ProcessBuilder(
+            root.resolve("bin/cohortwatch").toString(),
+            "run",
+            "--input",
+            input.toString(),
+            "--warehouse",
+            warehouse.toString(),
+            "--date",
+            DATE.toString(),
+            "--conf",
+            Settings.HMAC_KEY.name() + "=" + HMAC_KEY)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Starts the job, waits for the marker in its log, then kills its JVM with SIGKILL. */
+  private String runUntil(Path input, Path warehouse, String marker) throws Exception {
+    Path log = Files.createTempFile(dir, "killed", ".log");
+    Process p = start(input, warehouse, log);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    try {
+      while (!Files.readString(log, StandardCharsets.UTF_8).contains(marker)) {
+        assertThat(p.isAlive()).as("the job ended before '%s'", marker).isTrue();
+        assertThat(System.nanoTime()).as("'%s' never logged", marker).isLessThan(deadline);
+        Thread.sleep(20);
+      }
+    } finally {
+      // bin/cohortwatch execs java, so this is the job's own JVM; destroyForcibly is SIGKILL.
+      p.destroyForcibly();
+      p.waitFor(1, TimeUnit.MINUTES);
+    }
+    assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+    return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  private String runToEnd(Path input, Path warehouse) throws Exception {
+    Path log = Files.createTempFile(dir, "rerun", ".log");
+    Process p = start(input, warehouse, log);
+    assertThat(p.waitFor(8, TimeUnit.MINUTES)).isTrue();
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+}
