@@ -1,6 +1,7 @@
 package com.cohortwatch.notebooks;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.exists;
 import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -211,30 +212,61 @@ class NotebookSqlTest {
     // Every login in the window is counted once per hour column, and the working-day share at the
     // fitted offset is the fit the nightly run stored (same 30-day window as SampleWarehouse's
     // run).
-    List<Row> hours = run.rows("hour_profile");
-    assertThat(hours).hasSize(24);
-    long logins = sum(run.rows("daily_timeline"), "logins");
-    assertThat(logins).isPositive();
-    assertThat(sum(hours, "logins_utc")).isEqualTo(logins);
-    assertThat(sum(hours, "logins_fitted_local")).isEqualTo(logins);
-    assertThat(sum(hours, "logins_claimed_local")).isEqualTo(logins);
-    long fittedInDay =
-        hours.stream()
-            .filter(r -> r.<Boolean>getAs("working_day"))
-            .mapToLong(r -> ((Number) r.getAs("logins_fitted_local")).longValue())
-            .sum();
-    long claimedInDay =
-        hours.stream()
-            .filter(r -> r.<Boolean>getAs("working_day"))
-            .mapToLong(r -> ((Number) r.getAs("logins_claimed_local")).longValue())
-            .sum();
-    Row cluster =
-        lastNight(TableNames.CLUSTER_RISK).where(col(Cols.CLUSTER_ID).equalTo(top)).first();
-    assertThat((double) fittedInDay / logins)
-        .isCloseTo(cluster.<Double>getAs("working_hours_fit"), within(1e-9));
-    assertThat(claimedInDay)
-        .as("the ring's claimed timezones fit its logins worse")
-        .isLessThan(fittedInDay);
+    HourProfile profile = HourProfile.of(run);
+    assertThat(profile.fittedShare()).isCloseTo(workingHoursFit(top), within(1e-9));
+  }
+
+  @Test
+  void drilldownOfATimezoneMismatchClusterShowsTheClaimedTimezonesFitItsLoginsWorse() {
+    // The top cluster need not carry TZ_MISMATCH (a ring may work the hours it claims); the
+    // highest-scored cluster that does is drilled into by setting the notebook's cluster_id.
+    Row ring =
+        lastNight(TableNames.CLUSTER_RISK)
+            .where(
+                exists(col(Cols.REASONS), r -> r.getField(Cols.CODE).equalTo(lit("TZ_MISMATCH"))))
+            .orderBy(col(Cols.RISK_SCORE).desc(), col(Cols.CLUSTER_ID))
+            .first();
+    String clusterId = ring.getAs(Cols.CLUSTER_ID);
+    NotebookRun run =
+        NotebookRun.run(
+            SharedSpark.spark(),
+            Notebook.parse(notebookDir().resolve(DRILLDOWN)),
+            Map.of("warehouse", SampleWarehouse.path().toString(), "cluster_id", clusterId),
+            true);
+    assertThat(run.parameters.get("cluster_id")).isEqualTo(clusterId);
+
+    HourProfile profile = HourProfile.of(run);
+    assertThat(profile.fittedShare()).isCloseTo(workingHoursFit(clusterId), within(1e-9));
+    assertThat(profile.claimedInDay())
+        .as("the claimed timezones of %s fit its logins worse", clusterId)
+        .isLessThan(profile.fittedInDay());
+  }
+
+  private static double workingHoursFit(String clusterId) {
+    return lastNight(TableNames.CLUSTER_RISK)
+        .where(col(Cols.CLUSTER_ID).equalTo(clusterId))
+        .first()
+        .<Double>getAs("working_hours_fit");
+  }
+
+  /** The drill-down's hour-of-day profile: logins in working hours, local and fitted. */
+  private record HourProfile(long logins, long fittedInDay, long claimedInDay) {
+    static HourProfile of(NotebookRun run) {
+      List<Row> hours = run.rows("hour_profile");
+      assertThat(hours).hasSize(24);
+      long logins = sum(run.rows("daily_timeline"), "logins");
+      assertThat(logins).isPositive();
+      assertThat(sum(hours, "logins_utc")).isEqualTo(logins);
+      assertThat(sum(hours, "logins_fitted_local")).isEqualTo(logins);
+      assertThat(sum(hours, "logins_claimed_local")).isEqualTo(logins);
+      List<Row> working = hours.stream().filter(r -> r.<Boolean>getAs("working_day")).toList();
+      return new HourProfile(
+          logins, sum(working, "logins_fitted_local"), sum(working, "logins_claimed_local"));
+    }
+
+    double fittedShare() {
+      return (double) fittedInDay / logins;
+    }
   }
 
   @Test
