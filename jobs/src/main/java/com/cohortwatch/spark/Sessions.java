@@ -38,7 +38,13 @@ public final class Sessions {
           // per table on one machine, for a listing of a few hundred files.
           .config(
               "spark.sql.sources.parallelPartitionDiscovery.parallelism",
-              String.valueOf(localShufflePartitions()));
+              String.valueOf(localShufflePartitions()))
+          // Delta rebuilds a table's state from its log with this many tasks (default 50) at
+          // every snapshot; one machine's log is small, and the 50 tasks made ingestion of the
+          // samples 39.6 s instead of 22.6 s (whole run 94 s instead of 62 s).
+          .config(
+              "spark.databricks.delta.snapshotPartitions",
+              String.valueOf(Runtime.getRuntime().availableProcessors()));
     }
     return builder.getOrCreate();
   }
