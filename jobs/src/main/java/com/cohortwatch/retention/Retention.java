@@ -87,7 +87,7 @@ public final class Retention {
         deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue() + " < '" + before + "'"));
       }
     }
-    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    vacuum(spark, warehouse, changed(deleted), vacuumRetentionHours);
     return deleted;
   }
 
@@ -117,8 +117,16 @@ public final class Retention {
                     Timestamp.from(Instant.now()),
                     JavaConverters.mapAsScalaMap(new LinkedHashMap<>(deleted)))),
             Schemas.ERASURES));
-    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    vacuum(spark, warehouse, changed(deleted), vacuumRetentionHours);
     return deleted;
+  }
+
+  /** Tables a DELETE rewrote: the others have no file that VACUUM would need to remove now. */
+  private static List<String> changed(Map<String, Long> deleted) {
+    return deleted.entrySet().stream()
+        .filter(e -> e.getValue() > 0)
+        .map(Map.Entry::getKey)
+        .toList();
   }
 
   /** Drops the rows of erased accounts (by the hash of {@code account_id}) from an input table. */
