@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The nightly job killed with SIGKILL during ingest, during linking and during publish, each time
  * rerun for the same date, ends with exactly the tables of a run that was never killed. The job
- * runs as a child process of the shaded jar (a real kill of the JVM, not an exception); the kill
- * points are log lines the job writes as it goes.
+ * runs as a child process of bin/cohortwatch and the shaded jar, as the README runs it (a real kill
+ * of the JVM, not an exception); the kill points are log lines the job writes as it goes.
  */
 class KillRecoveryIT {
   private static final LocalDate DATE = LocalDate.of(2026, 11, 20);
@@ -54,7 +54,12 @@ class KillRecoveryIT {
           .as("a killed run never records success")
           .doesNotContain(RunMetrics.SUCCEEDED);
     }
-    logs.add(runToEnd(input, killed));
+    String rerun = runToEnd(input, killed);
+    logs.add(rerun);
+    // The README's launcher ran the shaded jar as packaged (no rebuild on the way), and the run
+    // said what it read, rejected and wrote.
+    assertThat(rerun).doesNotContain("building");
+    assertThat(rerun).contains("read").contains("rejected").contains("written").contains("logins");
 
     NightlyRun.run(SharedSpark.spark(), config(input, clean));
 
