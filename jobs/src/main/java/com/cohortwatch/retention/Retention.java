@@ -87,7 +87,8 @@ public final class Retention {
         deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue() + " < '" + before + "'"));
       }
     }
-    vacuum(spark, warehouse, changed(deleted), vacuumRetentionHours);
+    // Every table: see erase.
+    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
     return deleted;
   }
 
@@ -117,16 +118,10 @@ public final class Retention {
                     Timestamp.from(Instant.now()),
                     JavaConverters.mapAsScalaMap(new LinkedHashMap<>(deleted)))),
             Schemas.ERASURES));
-    vacuum(spark, warehouse, changed(deleted), vacuumRetentionHours);
+    // Every table, not only those this DELETE rewrote: files an earlier purge or erase deleted
+    // within the retention are due now, and only VACUUM removes them from disk.
+    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
     return deleted;
-  }
-
-  /** Tables a DELETE rewrote: the others have no file that VACUUM would need to remove now. */
-  private static List<String> changed(Map<String, Long> deleted) {
-    return deleted.entrySet().stream()
-        .filter(e -> e.getValue() > 0)
-        .map(Map.Entry::getKey)
-        .toList();
   }
 
   /** Drops the rows of erased accounts (by the hash of {@code account_id}) from an input table. */
