@@ -15,12 +15,12 @@ import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
 import com.cohortwatch.testing.SampleWarehouse;
 import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Date;
 import java.time.Instant;
@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,26 +70,13 @@ class FeedbackLoopTest {
   static String confirmedCluster;
   static RunMetrics decidedRun;
 
-  static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-  }
-
   @BeforeAll
   static void nights() throws IOException {
     SparkSession spark = SharedSpark.spark();
     // Copies: the shared sample warehouse and data-samples/ stay as they are.
     Path input = dir.resolve("data-samples");
-    copy(SharedSpark.repoRoot().resolve("data-samples"), input);
-    copy(SampleWarehouse.path(), dir.resolve("wh"));
+    TestFiles.copyTree(SharedSpark.repoRoot().resolve("data-samples"), input);
+    TestFiles.copyTree(SampleWarehouse.path(), dir.resolve("wh"));
     RunConfig config =
         new RunConfig(
             input.toString(),

@@ -10,6 +10,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
 import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.TestFiles;
 import com.cohortwatch.testing.WarehouseContents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,11 +113,11 @@ class KillRecoveryIT {
     Path samples = SharedSpark.repoRoot().resolve("data-samples");
     Path input = dir.resolve("input");
     for (String table : List.of("accounts", "payout_methods", "ip_intel", "decisions")) {
-      ReliabilityTest.copy(samples.resolve(table), input.resolve(table));
+      TestFiles.copyTree(samples.resolve(table), input.resolve(table));
     }
     for (int d = 0; d < days; d++) {
       String day = "logins/date=" + DATE.minusDays(d);
-      ReliabilityTest.copy(samples.resolve(day), input.resolve(day));
+      TestFiles.copyTree(samples.resolve(day), input.resolve(day));
     }
     return input;
   }

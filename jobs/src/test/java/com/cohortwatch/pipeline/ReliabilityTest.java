@@ -15,6 +15,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
 import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.TestFiles;
 import com.cohortwatch.testing.WarehouseContents;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -240,14 +241,16 @@ class ReliabilityTest {
     // Nightly: the input folder grows one landed day per night.
     growingInput = dir.resolve("growing");
     for (String t : List.of("accounts", "payout_methods", "ip_intel", "decisions")) {
-      copy(fullInput.resolve(t), growingInput.resolve(t));
+      TestFiles.copyTree(fullInput.resolve(t), growingInput.resolve(t));
     }
     for (LocalDate d : List.of(D0, D1, D2)) {
-      copy(fullInput.resolve("logins/date=" + d), growingInput.resolve("logins/date=" + d));
+      TestFiles.copyTree(
+          fullInput.resolve("logins/date=" + d), growingInput.resolve("logins/date=" + d));
     }
     sequence = dir.resolve("nightly").toString();
     nightly.put(D2, NightlyRun.run(spark, config(growingInput, sequence, D2)));
-    copy(fullInput.resolve("logins/date=" + D3), growingInput.resolve("logins/date=" + D3));
+    TestFiles.copyTree(
+        fullInput.resolve("logins/date=" + D3), growingInput.resolve("logins/date=" + D3));
     nightly.put(D3, NightlyRun.run(spark, config(growingInput, sequence, D3)));
 
     backfill = dir.resolve("backfill").toString();
@@ -325,19 +328,6 @@ class ReliabilityTest {
         Thread.currentThread().interrupt();
       }
       after = read();
-    }
-  }
-
-  static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.collect(Collectors.toList())) {
-        Path target = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
     }
   }
 
