@@ -18,6 +18,7 @@ import com.cohortwatch.schema.Cols;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
 
 /**
  * Links between accounts that share infrastructure, weighted by how rare the shared attribute is
@@ -86,7 +87,8 @@ public final class Links {
   /**
    * Account x attribute over the window, with the attribute's account count and weight.
    *
-   * @param attributeDaily rollup rows in the window (ip, subnet, device)
+   * @param attributeDaily rollup rows in the window (ip, subnet, device), one per day, account and
+   *     attribute
    * @param payouts account_id, payout_method_id (pseudonymised) of active accounts
    * @param ipInfo ip, usage_type
    */
@@ -99,7 +101,9 @@ public final class Links {
                 sum(Cols.LOGINS).cast("long").as(Cols.LOGINS),
                 min(Cols.FIRST_SEEN).as(Cols.FIRST_SEEN),
                 max(Cols.LAST_SEEN).as(Cols.LAST_SEEN),
-                countDistinct(Cols.EVENT_DATE).as(ACTIVE_DAYS));
+                // attribute_daily holds one row per (day, account, attribute): a plain count is
+                // the distinct days, without the second shuffle a distinct count plans.
+                count(lit(1)).as(ACTIVE_DAYS));
     Dataset<Row> fromPayouts =
         payouts.select(
             lit(Rollups.PAYOUT).as(Cols.ATTR_TYPE),
@@ -109,18 +113,15 @@ public final class Links {
             col(Cols.ADDED_AT).as(Cols.FIRST_SEEN),
             col(Cols.ADDED_AT).as(Cols.LAST_SEEN),
             lit(0L).as(ACTIVE_DAYS));
-    Dataset<Row> all = fromLogins.unionByName(fromPayouts);
-    Dataset<Row> counts =
-        all.groupBy(col(Cols.ATTR_TYPE).as("_t"), col(Cols.ATTR_VALUE).as("_v"))
-            .agg(count(lit(1)).as(Cols.N_ACCOUNTS));
-    Dataset<Row> usage = ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE));
+    // A window count rather than a grouped count joined back: one shuffle of the memberships
+    // instead of two.
     Dataset<Row> joined =
-        all.join(
-                counts,
-                all.col(Cols.ATTR_TYPE)
-                    .equalTo(counts.col("_t"))
-                    .and(all.col(Cols.ATTR_VALUE).equalTo(counts.col("_v"))))
-            .drop("_t", "_v");
+        fromLogins
+            .unionByName(fromPayouts)
+            .withColumn(
+                Cols.N_ACCOUNTS,
+                count(lit(1)).over(Window.partitionBy(col(Cols.ATTR_TYPE), col(Cols.ATTR_VALUE))));
+    Dataset<Row> usage = ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE));
     return joined
         .join(
             usage,
@@ -225,18 +226,14 @@ public final class Links {
    * account_a, account_b, _d (day), _i (ip), _s (slot).
    */
   public static Dataset<Row> slotMeetings(Dataset<Row> slots, Params p) {
-    Dataset<Row> slotSizes =
-        slots
-            .groupBy(col(Cols.EVENT_DATE).as("_d"), col(Cols.IP).as("_i"), col(Cols.SLOT).as("_s"))
-            .agg(count(lit(1)).as("_n"));
+    // The slot's size by a window count: the self-join below reuses its partitioning, so the
+    // slots are shuffled once rather than three times.
     Dataset<Row> small =
         slots
-            .join(
-                slotSizes,
-                col(Cols.EVENT_DATE)
-                    .equalTo(col("_d"))
-                    .and(col(Cols.IP).equalTo(col("_i")))
-                    .and(col(Cols.SLOT).equalTo(col("_s"))))
+            .withColumn(
+                "_n",
+                count(lit(1))
+                    .over(Window.partitionBy(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT))))
             .filter(col("_n").geq(2).and(col("_n").leq(p.pairCap())))
             .select(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT), col(Cols.ACCOUNT_ID));
     Dataset<Row> left =
