@@ -32,6 +32,57 @@ class IpNormalizerTest {
   }
 
   @Test
+  void ipv4ShortcutAgreesWithTheLibrary() {
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "0123456789.";
+    java.util.List<String> texts =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "0.0.0.0",
+                "255.255.255.255",
+                "256.1.1.1",
+                "1.2.3",
+                "1.2.3.4.5",
+                "1..2.3",
+                ".1.2.3",
+                "1.2.3.",
+                "00.1.2.3",
+                "1.2.3.00",
+                " 9.9.9.9 ",
+                "1.2.3.4/24"));
+    for (int i = 0; i < 20_000; i++) {
+      if (i % 2 == 0) {
+        texts.add(
+            random.nextInt(300)
+                + "."
+                + random.nextInt(300)
+                + "."
+                + random.nextInt(300)
+                + "."
+                + random.nextInt(300));
+      } else {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 7 + random.nextInt(9); k > 0; k--) {
+          sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        texts.add(sb.toString());
+      }
+    }
+    int accepted = 0;
+    for (String t : texts) {
+      assertThat(IpNormalizer.normalize(t)).as(t).isEqualTo(IpNormalizer.normalizeWithLibrary(t));
+      String canonical = IpNormalizer.normalize(t);
+      if (canonical != null) {
+        accepted++;
+        assertThat(IpNormalizer.toHex(canonical))
+            .as(t)
+            .isEqualTo(IpNormalizer.toHexWithLibrary(canonical));
+      }
+    }
+    assertThat(accepted).as("the sample holds valid addresses").isGreaterThan(5_000);
+  }
+
+  @Test
   void surroundingWhitespaceIsTrimmed() {
     assertThat(IpNormalizer.normalize("  198.51.100.4\t")).isEqualTo("198.51.100.4");
   }
