@@ -45,11 +45,45 @@ class PipelineStepsTest {
                     r -> r));
     assertThat(rows.get("ip|198.51.100.7").<Integer>getAs(Cols.LOGINS)).isEqualTo(2);
     assertThat(rows.get("subnet|198.51.100.0/24").<Integer>getAs(Cols.LOGINS)).isEqualTo(3);
+    assertThat(rows.get("device|d1").<Integer>getAs(Cols.LOGINS)).isEqualTo(3);
     List<Integer> hours =
-        rows.get("device|d1").getList(rows.get("device|d1").fieldIndex(Cols.HOURS));
+        rows.get("ip|198.51.100.7").getList(rows.get("ip|198.51.100.7").fieldIndex(Cols.HOURS));
     assertThat(hours.get(3)).isEqualTo(2);
-    assertThat(hours.get(15)).isEqualTo(1);
-    assertThat(hours.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
+    assertThat(hours.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2);
+    List<Integer> other =
+        rows.get("ip|198.51.100.9").getList(rows.get("ip|198.51.100.9").fieldIndex(Cols.HOURS));
+    assertThat(other.get(15)).isEqualTo(1);
+    // Only ip rows carry the profile: an account's hours are the sum over its ip rows.
+    assertThat(rows.get("device|d1").<Object>getAs(Cols.HOURS)).isNull();
+    assertThat(rows.get("subnet|198.51.100.0/24").<Object>getAs(Cols.HOURS)).isNull();
+  }
+
+  @Test
+  void builtInSubnetMatchesTheIpLibraryForEveryPrefix() {
+    List<String> ips =
+        List.of(
+            "0.0.0.0",
+            "1.2.3.4",
+            "10.255.128.1",
+            "198.51.100.77",
+            "203.0.113.255",
+            "255.255.255.255",
+            "2001:db8:aa:bb::1",
+            "::ffff:c633:644d");
+    Dataset<Row> df =
+        spark()
+            .createDataFrame(
+                ips.stream().map(ip -> RowFactory.create(ip)).collect(Collectors.toList()),
+                new StructType().add(Cols.IP, "string"));
+    for (int prefix : new int[] {0, 1, 8, 16, 20, 24, 31, 32}) {
+      List<Row> got =
+          df.select(col(Cols.IP), Rollups.subnet(col(Cols.IP), prefix, 48).as("s")).collectAsList();
+      for (Row r : got) {
+        assertThat(r.getString(1))
+            .as("%s /%d", r.getString(0), prefix)
+            .isEqualTo(com.cohortwatch.ingest.IpNormalizer.subnet(r.getString(0), prefix, 48));
+      }
+    }
   }
 
   @Test
