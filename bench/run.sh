@@ -14,6 +14,8 @@
 #   NAIVE_LIMIT=900                       seconds the naive peer may take before it is stopped
 #   HUB_ACCOUNTS=100000                   hub case (0 to skip); run beside the first size
 #   BENCH_SEED=11
+#   BENCH_EVENT_LOG=DIR                   write each run's Spark event log there; summarise one with
+#                                         bench/stage-profile.py DIR/local-... (slowest stages)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "$#" -gt 0 ]; then sizes=("$@"); else sizes=(1000000 2000000); fi
@@ -24,6 +26,11 @@ seed="${BENCH_SEED:-11}"
 cold_date=2026-11-19
 nightly_date=2026-11-20
 export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key}"
+if [ -n "${BENCH_EVENT_LOG:-}" ]; then
+  mkdir -p "$BENCH_EVENT_LOG"
+  # spark.* system properties reach the SparkConf the job builds
+  export COHORTWATCH_JAVA_OPTS="${COHORTWATCH_JAVA_OPTS:-} -Dspark.eventLog.enabled=true -Dspark.eventLog.dir=file:$(cd "$BENCH_EVENT_LOG" && pwd)"
+fi
 [ -x /usr/bin/time ] || { echo "run.sh: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 mkdir -p "$root"
 cw="$here/bin/cohortwatch"
