@@ -57,9 +57,9 @@ public final class IpNormalizer {
 
   /**
    * The four octets of a plain dotted-quad IPv4 address (decimal, no leading zeros, each at most
-   * 255), or null for anything else. Such text is already canonical, and it is nearly every login:
-   * it skips the library's general parser, which was the largest cost of ingesting and rolling up
-   * logins at scale. Anything it does not accept goes to the library, which decides.
+   * 255), or null for anything else. Such text is already canonical, and it is nearly every login,
+   * so it skips the library's general parser (at 200k accounts the gain was within the noise: the
+   * JSON parse dominates ingest). Anything it does not accept goes to the library, which decides.
    */
   static int[] plainIpv4(String s) {
     int n = s.length();
