@@ -148,7 +148,7 @@ public final class Detection {
                     Clustering.cluster(
                         spark, pairWeights, stars, linkParams.starWeight(), clusterParams),
                     cached));
-    Dataset<Row> ids = StableIds.assign(members, in.previousMembers());
+    Dataset<Row> ids = StableIds.assign(members, in.previousMembers(), in.runDate());
     Dataset<Row> named = cache(members.join(ids, Clustering.COMPONENT), cached);
 
     return stages.stage(
