@@ -14,6 +14,10 @@
 #   NAIVE_LIMIT=900                       seconds the naive peer may take before it is stopped
 #   HUB_ACCOUNTS=100000                   hub case (0 to skip); run beside the first size
 #   BENCH_SEED=11
+#   BENCH_REUSE=1                         a size whose cold and nightly logs are already in BENCH_DIR
+#                                         prints those figures (marked "reused") instead of re-running
+#                                         them and its naive peer; for measuring the hub alone. Only
+#                                         honest when those logs came from the same job code.
 #   BENCH_EVENT_LOG=DIR                   write each run's Spark event log there; summarise one with
 #                                         bench/stage-profile.py DIR/local-... (slowest stages)
 set -euo pipefail
@@ -75,6 +79,17 @@ for n in "${sizes[@]}"; do
   label="${n} accounts"
   dir="$root/in-$n-s$seed"
   wh="$root/wh-$n-s$seed"
+  if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$wh.$cold_date.time" ] && [ -f "$wh.$nightly_date.time" ]; then
+    for d in "$cold_date" "$nightly_date"; do
+      what="cold 30-day run"
+      [ "$d" = "$nightly_date" ] && what="nightly increment"
+      figure "$label $what wall seconds (reused from $(date -u -r "$wh.$d.time" '+%F %H:%M'))" "$(wall_s "$wh.$d.time")"
+      figure "$label $what stage seconds (reused)" "$(stages "$wh.$d.log")"
+    done
+    cold[$n]=$(wall_s "$wh.$cold_date.time")
+    nightly[$n]=$(wall_s "$wh.$nightly_date.time")
+    continue
+  fi
   generate "$n" 0 "$dir"
   figure "$label input" "$(find "$dir/logins" -type f -exec cat {} + | wc -l) login lines over 31 days, $(du -sh "$dir" | cut -f1) on disk, generated in $(wall_s "$dir.gen-time") s"
   rm -rf "$wh"
