@@ -24,6 +24,12 @@ public final class SharedSpark {
               .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
               .config("spark.databricks.delta.snapshotPartitions", "1")
               .config("spark.sql.adaptive.coalescePartitions.initialPartitionNum", "2")
+              // Test rows are a handful, so a query's cost is planning it, not running it: adaptive
+              // re-planning after every shuffle and Janino compiling whole stages were a quarter of
+              // a test's CPU (docs/BENCHMARKS.md). Results do not depend on either, and the ITs run
+              // the launcher with both on and compare its tables with these in-process runs.
+              .config("spark.sql.adaptive.enabled", "false")
+              .config("spark.sql.codegen.wholeStage", "false")
               .config("spark.driver.bindAddress", "127.0.0.1")
               .getOrCreate();
       session.sparkContext().setLogLevel("WARN");
