@@ -139,7 +139,8 @@ class KillRecoveryIT {
 
   private Process start(Path input, Path warehouse, Path log) throws IOException {
     Path root = SharedSpark.repoRoot();
-    return new ProcessBuilder(
+    ProcessBuilder builder =
+        new ProcessBuilder(
             root.resolve("bin/cohortwatch").toString(),
             "run",
             "--input",
@@ -149,10 +150,14 @@ class KillRecoveryIT {
             "--date",
             DATE.toString(),
             "--conf",
-            Settings.HMAC_KEY.name() + "=" + HMAC_KEY)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
+            Settings.HMAC_KEY.name() + "=" + HMAC_KEY);
+    // What is tested here is the kill and the rerun, not code generation: without whole-stage
+    // codegen these short runs spend less CPU beside StandaloneClusterIT, which keeps it on.
+    builder
+        .environment()
+        .merge(
+            "COHORTWATCH_JAVA_OPTS", "-Dspark.sql.codegen.wholeStage=false", (a, b) -> a + " " + b);
+    return builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /** Starts the job, waits for the marker in its log, then kills its JVM with SIGKILL. */

@@ -25,11 +25,13 @@ public final class SharedSpark {
               .config("spark.databricks.delta.snapshotPartitions", "1")
               .config("spark.sql.adaptive.coalescePartitions.initialPartitionNum", "2")
               // Test rows are a handful, so a query's cost is planning it, not running it: adaptive
-              // re-planning after every shuffle and Janino compiling whole stages were a quarter of
-              // a test's CPU (docs/BENCHMARKS.md). Results do not depend on either, and the ITs run
-              // the launcher with both on and compare its tables with these in-process runs.
+              // re-planning after every shuffle and Janino compiling generated code were a quarter
+              // of a test's CPU (docs/BENCHMARKS.md). Results do not depend on either (Spark's own
+              // suites run expressions both ways), and StandaloneClusterIT runs the jar with both
+              // on and compares its tables with an in-process run made with them off.
               .config("spark.sql.adaptive.enabled", "false")
               .config("spark.sql.codegen.wholeStage", "false")
+              .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
               .config("spark.driver.bindAddress", "127.0.0.1")
               .getOrCreate();
       session.sparkContext().setLogLevel("WARN");
