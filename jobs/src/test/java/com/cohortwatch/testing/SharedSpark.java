@@ -24,11 +24,11 @@ public final class SharedSpark {
               .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
               .config("spark.databricks.delta.snapshotPartitions", "1")
               .config("spark.sql.adaptive.coalescePartitions.initialPartitionNum", "2")
-              // Test rows are a handful, so a query's cost is planning it, not running it: adaptive
-              // re-planning after every shuffle and Janino compiling generated code were a quarter
-              // of a test's CPU (docs/BENCHMARKS.md). Results do not depend on either (Spark's own
-              // suites run expressions both ways), and StandaloneClusterIT runs the jar with both
-              // on and compares its tables with an in-process run made with them off.
+              // Test rows are a handful, so a query's cost is planning it, not running it: without
+              // generated code (Janino) a test took about a quarter less CPU (docs/BENCHMARKS.md),
+              // and adaptive re-planning after every shuffle only adds planning. Results depend on
+              // neither (Spark's own suites run expressions both ways), and StandaloneClusterIT runs
+              // the jar with both on and compares its tables with an in-process run without them.
               .config("spark.sql.adaptive.enabled", "false")
               .config("spark.sql.codegen.wholeStage", "false")
               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
