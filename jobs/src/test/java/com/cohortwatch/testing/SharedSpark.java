@@ -27,7 +27,8 @@ public final class SharedSpark {
               // Test rows are a handful, so a query's cost is planning it, not running it: without
               // generated code (Janino) a test took about a quarter less CPU (docs/BENCHMARKS.md),
               // and adaptive re-planning after every shuffle only adds planning. Results depend on
-              // neither (Spark's own suites run expressions both ways), and StandaloneClusterIT runs
+              // neither (Spark's own suites run expressions both ways), and StandaloneClusterIT
+              // runs
               // the jar with both on and compares its tables with an in-process run without them.
               .config("spark.sql.adaptive.enabled", "false")
               .config("spark.sql.codegen.wholeStage", "false")
