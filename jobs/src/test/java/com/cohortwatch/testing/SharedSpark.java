@@ -28,8 +28,7 @@ public final class SharedSpark {
               // generated code (Janino) a test took about a quarter less CPU (docs/BENCHMARKS.md),
               // and adaptive re-planning after every shuffle only adds planning. Results depend on
               // neither (Spark's own suites run expressions both ways), and StandaloneClusterIT
-              // runs
-              // the jar with both on and compares its tables with an in-process run without them.
+              // runs the jar with both on and compares its tables with an in-process run here.
               .config("spark.sql.adaptive.enabled", "false")
               .config("spark.sql.codegen.wholeStage", "false")
               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
