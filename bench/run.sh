@@ -74,18 +74,19 @@ timed_run() { # label dir warehouse date
   figure "$1 stage seconds" "$(stages "$log")"
 }
 
+reused_run() { # label warehouse date: timed_run's figures, from the logs an earlier run left
+  figure "$1 wall seconds (reused from $(date -u -r "$2.$3.time" '+%F %H:%M'))" "$(wall_s "$2.$3.time")"
+  figure "$1 stage seconds (reused)" "$(stages "$2.$3.log")"
+}
+
 declare -A cold nightly
 for n in "${sizes[@]}"; do
   label="${n} accounts"
   dir="$root/in-$n-s$seed"
   wh="$root/wh-$n-s$seed"
   if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$wh.$cold_date.time" ] && [ -f "$wh.$nightly_date.time" ]; then
-    for d in "$cold_date" "$nightly_date"; do
-      what="cold 30-day run"
-      [ "$d" = "$nightly_date" ] && what="nightly increment"
-      figure "$label $what wall seconds (reused from $(date -u -r "$wh.$d.time" '+%F %H:%M'))" "$(wall_s "$wh.$d.time")"
-      figure "$label $what stage seconds (reused)" "$(stages "$wh.$d.log")"
-    done
+    reused_run "$label cold 30-day run" "$wh" "$cold_date"
+    reused_run "$label nightly increment" "$wh" "$nightly_date"
     cold[$n]=$(wall_s "$wh.$cold_date.time")
     nightly[$n]=$(wall_s "$wh.$nightly_date.time")
     continue
