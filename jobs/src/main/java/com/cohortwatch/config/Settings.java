@@ -84,20 +84,37 @@ public final class Settings {
       key(
           "cluster.split-link-weight",
           "0.85",
-          "inside an oversized component only links at least this heavy are kept");
+          "no longer used (oversized components are split into communities since model 2);"
+              + " accepted so that older config files still load");
   public static final Key MIN_LINK_WEIGHT =
       key("cluster.min-link-weight", "0.6", "links lighter than this do not join clusters");
   public static final Key MAX_CLUSTER_SIZE =
+      key("cluster.max-size", "200", "no cluster holds more accounts than this");
+  public static final Key COMMUNITY_MIN_SIZE =
       key(
-          "cluster.max-size",
-          "200",
-          "components larger than this are split by raising the link threshold inside them");
+          "cluster.community-min-size",
+          "8",
+          "a connected component of at least this many accounts is split into communities on its"
+              + " weighted links (Louvain), so rings glued by a shared exit become separate"
+              + " clusters");
+  public static final Key COMMUNITY_RESOLUTION =
+      key(
+          "cluster.community-resolution",
+          "1.0",
+          "modularity resolution of the community split: above 1 gives smaller communities");
 
   // scoring
   public static final Key TIER_MEDIUM = key("score.tier-medium", "0.35", "lowest medium score");
   public static final Key TIER_HIGH = key("score.tier-high", "0.6", "lowest high score");
   public static final Key TIER_CRITICAL =
       key("score.tier-critical", "0.85", "lowest critical score");
+
+  public static final Key MODEL_FILE =
+      key(
+          "model.file",
+          "",
+          "a model artefact (JSON, any Hadoop path) to score with instead of the one built into"
+              + " the jar, e.g. a model retrained by bench/train-model.sh");
 
   // moderation feedback (decisions/)
   public static final Key CONFIRMED_BOOST =
@@ -147,7 +164,7 @@ public final class Settings {
   }
 
   private void validate(Key key) {
-    if (key == HMAC_KEY) {
+    if (key == HMAC_KEY || key == MODEL_FILE) {
       return;
     }
     if (key == EARLIEST_VALID_DATE) {

@@ -1,8 +1,9 @@
 package com.cohortwatch.detect;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 
 import com.cohortwatch.config.Settings;
@@ -31,6 +32,7 @@ public final class Detection {
    *     model's)
    * @param windowStart first day of the scoring window (for what counts as new evidence after a
    *     decision), or null
+   * @param model the risk model to score with
    */
   public record Input(
       Dataset<Row> attributeDaily,
@@ -42,9 +44,10 @@ public final class Detection {
       LocalDate runDate,
       Settings settings,
       Dataset<Row> decisions,
-      LocalDate windowStart) {
+      LocalDate windowStart,
+      RiskModel model) {
 
-    /** Without moderation decisions. */
+    /** Without moderation decisions, with the embedded model. */
     public Input(
         Dataset<Row> attributeDaily,
         Dataset<Row> ipSlots,
@@ -64,7 +67,8 @@ public final class Detection {
           runDate,
           settings,
           null,
-          null);
+          null,
+          RiskModel.resource(RiskModel.EMBEDDED));
     }
   }
 
@@ -118,11 +122,7 @@ public final class Detection {
     Dataset<Row> memberships =
         stages.stage(
             "memberships", () -> cache(Links.memberships(window, payouts, ipInfo), cached));
-    Dataset<Row> activeDays =
-        memberships
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
-            .groupBy(Cols.ACCOUNT_ID)
-            .agg(max(Links.ACTIVE_DAYS).as(Links.ACTIVE_DAYS));
+    Dataset<Row> activeDays = activeDays(ipDaily);
     Dataset<Row> links =
         stages.stage(
             "link",
@@ -136,9 +136,9 @@ public final class Detection {
     Clustering.Params clusterParams =
         new Clustering.Params(
             s.getDouble(Settings.MIN_LINK_WEIGHT),
-            s.getDouble(Settings.SPLIT_LINK_WEIGHT),
             s.getInt(Settings.MAX_CLUSTER_SIZE),
-            5);
+            s.getInt(Settings.COMMUNITY_MIN_SIZE),
+            s.getDouble(Settings.COMMUNITY_RESOLUTION));
     Dataset<Row> pairWeights = cache(Links.pairWeights(links), cached);
     Dataset<Row> members =
         stages.stage(
@@ -171,7 +171,8 @@ public final class Detection {
               Scoring.scoreClusters(
                   Scoring.clusterFeatures(members, accountFeatures, memberships, links)
                       .join(ids, Clustering.COMPONENT),
-                  col(Cols.CLUSTER_ID));
+                  col(Cols.CLUSTER_ID),
+                  in.model());
           if (decided != null) {
             scoredClusters =
                 Feedback.boostConfirmedClusters(
@@ -184,36 +185,24 @@ public final class Detection {
                           Cols.RISK_TIER,
                           Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
                       .withColumn(Cols.RUN_DATE, lit(runDate))
-                      .withColumn(Cols.MODEL_VERSION, lit(Scoring.MODEL_VERSION)),
+                      .withColumn(Cols.MODEL_VERSION, lit(in.model().version())),
                   cached);
           Dataset<Row> clusterOf =
               named
-                  .join(
-                      clusterRisk.select(
-                          col(Cols.CLUSTER_ID).as("_cid"),
-                          col(Scoring.LOGIT).as("_cluster_logit"),
-                          col(Cols.REASONS).as("_cluster_reasons")),
-                      col(Cols.CLUSTER_ID).equalTo(col("_cid")))
                   .join(
                       attachment(pairWeights, stars, members, clusterParams.minWeight()),
                       col(Cols.ACCOUNT_ID).equalTo(col("_att_account")),
                       "left")
                   .select(
-                      col(Cols.ACCOUNT_ID).as("_member"),
+                      col(Cols.ACCOUNT_ID),
                       col(Cols.CLUSTER_ID),
-                      col("_cluster_logit"),
-                      col("_cluster_reasons"),
-                      org.apache
-                          .spark
-                          .sql
-                          .functions
-                          .coalesce(col(Scoring.ATTACHMENT), lit(1.0))
-                          .as(Scoring.ATTACHMENT));
+                      coalesce(col(Scoring.ATTACHMENT), lit(1.0)).as(Scoring.ATTACHMENT));
           Dataset<Row> evidence =
               clusterEvidence(links, named)
                   .unionByName(starEvidence(stars, named, linkParams.starWeight()))
                   .withColumn(Cols.RUN_DATE, lit(runDate));
-          Dataset<Row> scoredAccounts = Scoring.scoreAccounts(accountFeatures, clusterOf);
+          Dataset<Row> scoredAccounts =
+              Scoring.scoreAccounts(accountFeatures, clusterOf, clusterRisk, in.model());
           if (decided != null) {
             scoredAccounts =
                 Feedback.capCleared(
@@ -227,8 +216,8 @@ public final class Detection {
                   .withColumn(
                       Cols.RISK_TIER, Scoring.tier(col(Cols.RISK_SCORE), medium, high, critical))
                   .withColumn(Cols.RUN_DATE, lit(runDate))
-                  .withColumn(Cols.MODEL_VERSION, lit(Scoring.MODEL_VERSION))
-                  .withColumn("working_hours_offset", col(Features.BEST_OFFSET));
+                  .withColumn(Cols.MODEL_VERSION, lit(in.model().version()))
+                  .withColumn(Scoring.WORKING_OFFSET, col(Features.BEST_OFFSET));
           return new Output(
               evidence,
               named.withColumn(Cols.RUN_DATE, lit(runDate)),
@@ -236,6 +225,17 @@ public final class Detection {
               accountRisk,
               cached);
         });
+  }
+
+  /**
+   * The co-login share's denominator: the distinct days each account logged in at all, not the days
+   * on its busiest address (with rotating VPN exits that was several times too small, and chance
+   * meetings on a busy exit became cluster-strength links).
+   */
+  static Dataset<Row> activeDays(Dataset<Row> ipDaily) {
+    return ipDaily
+        .groupBy(Cols.ACCOUNT_ID)
+        .agg(countDistinct(Cols.EVENT_DATE).as(Links.ACTIVE_DAYS));
   }
 
   /** The highest score an account cleared by review keeps: just below the high tier. */

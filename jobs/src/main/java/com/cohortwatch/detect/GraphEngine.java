@@ -5,7 +5,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.graphx.Edge;
 import org.apache.spark.graphx.Graph;
 import org.apache.spark.graphx.lib.ConnectedComponents;
-import org.apache.spark.graphx.lib.LabelPropagation;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -52,17 +51,6 @@ public final class GraphEngine {
     Graph<Object, Integer> cc = ConnectedComponents.run(g, INT_TAG, INT_TAG);
     Dataset<Row> labels = toLabels(spark, cc.vertices().toJavaRDD());
     return labels;
-  }
-
-  /**
-   * Label propagation (community detection) for a fixed number of supersteps; used to split
-   * components too large to be one operation.
-   */
-  public static Dataset<Row> labelPropagation(
-      SparkSession spark, Dataset<Row> edges, int iterations) {
-    Graph<Integer, Integer> g = graph(edges);
-    Graph<Object, Integer> lp = LabelPropagation.run(g, iterations, INT_TAG);
-    return toLabels(spark, lp.vertices().toJavaRDD());
   }
 
   private static Dataset<Row> toLabels(

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.exp;
@@ -24,48 +25,29 @@ import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.ModelInputs;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
- * The transparent risk model: each feature is a number in [0, 1] with a documented weight (see
- * docs/MODEL.md); the score is the logistic of the weighted sum, and every feature that adds at
- * least {@link #REASON_MIN_CONTRIBUTION} to it becomes a reason built from the cluster's or the
- * account's own numbers.
+ * The risk model applied: cluster features from the members' account features and the shared
+ * infrastructure, the model's named inputs ({@link ModelInputs}, each in [0, 1]) for every cluster
+ * and account, the logistic of the fitted linear logit ({@link RiskModel}), and reasons: every
+ * reason code whose inputs add at least {@link #REASON_MIN_CONTRIBUTION} to the logit, with the
+ * cluster's or the account's own numbers. See docs/MODEL.md.
  */
 public final class Scoring {
   private Scoring() {}
 
-  public static final String MODEL_VERSION = "cw-rules-1.0";
-
-  /** Reasons are listed for features adding at least this much to the logit. */
+  /** Reasons are listed for codes adding at least this much to the logit, either way. */
   static final double REASON_MIN_CONTRIBUTION = 0.4;
-
-  // Cluster model weights (logit scale). Documented in docs/MODEL.md.
-  static final double BIAS = -4.5;
-  static final double W_IDENTITY_SPREAD = 2.0;
-  static final double W_TZ_MISMATCH = 2.5;
-  static final double W_CREATION_BURST = 1.5;
-  static final double W_ANONYMISED = 1.5;
-  static final double W_FOREIGN_IP = 1.5;
-  static final double W_SHARED_DEVICE = 1.5;
-  static final double W_SHARED_PAYOUT = 1.0;
-  static final double W_RESIDENTIAL_CROWD = 3.5;
-  static final double W_CO_LOGIN = 0.5;
-  static final double W_HOME_CONSISTENT = -1.0;
-  static final double W_AGENCY = -1.5;
-
-  // Account adjustments on top of the cluster's logit, and the model for accounts in no cluster.
-  static final double SINGLETON_BIAS = -5.0;
-  static final double W_OWN_TZ = 0.75;
-  static final double W_OWN_ANON = 0.5;
-  static final double W_SINGLE_TZ = 2.5;
-  static final double W_SINGLE_ANON = 1.5;
-  static final double W_SINGLE_FOREIGN = 1.5;
-  static final double W_SINGLE_HOME = -1.0;
 
   public static final String SIZE = Cols.SIZE;
   public static final String N_COUNTRIES = "claimed_countries_count";
@@ -89,7 +71,16 @@ public final class Scoring {
   public static final String WORKING_OFFSET = "working_hours_offset";
   public static final String WORKING_TZ = "working_hours_timezone";
   public static final String WORKING_FIT = "working_hours_fit";
+  public static final String MAX_CREATED_21D = "max_created_within_21_days";
+  public static final String SHARED_SHIFT_SHARE = "shared_shift_share";
+  public static final String FAR_ABROAD_SHARE = "far_shift_abroad_share";
+  public static final String FAR_HIDDEN_SHARE = "far_shift_hidden_share";
   public static final String LOGIT = "logit";
+
+  /** The model's own logit, before review feedback moved it. */
+  public static final String MODEL_LOGIT = "model_logit";
+
+  public static final String MODEL_INPUTS = ModelInputs.COLUMN;
   public static final String ATTACHMENT = "attachment";
 
   static Column clamp01(Column c) {
@@ -128,6 +119,8 @@ public final class Scoring {
                 safeDiv(sum(Features.FOREIGN_LOGINS), sum(Features.NONANON_KNOWN_LOGINS))
                     .as(FOREIGN_SHARE),
                 safeDiv(sum(Features.HOME_LOGINS), sum(Cols.LOGINS)).as(HOME_SHARE),
+                ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_ABROAD)).as(FAR_ABROAD_SHARE),
+                ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_HIDDEN)).as(FAR_HIDDEN_SHARE),
                 // 0/1 values: a plain avg is exact in any order
                 avg(when(col(Cols.PROFILE_TYPE).equalTo("agency_member"), 1.0).otherwise(0.0))
                     .as(AGENCY_SHARE))
@@ -204,6 +197,13 @@ public final class Scoring {
                         DataTypes.StringType)
                     .apply(col(WORKING_OFFSET)))
             .drop("_fit");
+    fitted =
+        fitted
+            .join(creationBursts(m), col(comp).equalTo(col("_bc")), "left")
+            .drop("_bc")
+            .join(sharedShifts(m, fitted), col(comp).equalTo(col("_sc")), "left")
+            .drop("_sc")
+            .withColumn(SHARED_SHIFT_SHARE, coalesce(col(SHARED_SHIFT_SHARE), lit(0.0)));
     for (String c :
         new String[] {
           SHARED_IPS,
@@ -212,128 +212,318 @@ public final class Scoring {
           MAX_DEVICE_MEMBERS,
           MAX_PAYOUT_MEMBERS,
           MAX_RESIDENTIAL_MEMBERS,
-          CO_LOGIN_MEMBERS
+          CO_LOGIN_MEMBERS,
+          MAX_CREATED_21D
         }) {
       fitted = fitted.withColumn(c, coalesce(col(c), lit(0L)));
     }
     return fitted;
   }
 
-  /** A feature's contribution and its reason, when it matters. */
-  private record Term(String code, double weight, Column feature, Column text) {}
+  /**
+   * The most members created within any 21 days: a burst that survives when several rings, or a
+   * ring and a few older accounts, share one cluster (a percentile span does not).
+   */
+  static Dataset<Row> creationBursts(Dataset<Row> membersWithFeatures) {
+    String comp = Clustering.COMPONENT;
+    Column created = unix_seconds(col(Cols.CREATED_AT));
+    return membersWithFeatures
+        .filter(col(Cols.CREATED_AT).isNotNull())
+        .withColumn(
+            "_in21",
+            count(lit(1))
+                .over(Window.partitionBy(col(comp)).orderBy(created).rangeBetween(0, 21L * 86_400)))
+        .groupBy(col(comp).as("_bc"))
+        .agg(max("_in21").as(MAX_CREATED_21D));
+  }
 
-  private static Term[] clusterTerms() {
+  /**
+   * The share of members who work one shift far from their claims: whose best working-hours offset
+   * is within an hour of the cluster's and at least 4 hours from their own claimed timezone (with
+   * enough logins to tell). A merged cluster of rings on different shifts keeps its largest shift.
+   */
+  static Dataset<Row> sharedShifts(Dataset<Row> membersWithFeatures, Dataset<Row> clusterOffsets) {
+    String comp = Clustering.COMPONENT;
+    org.apache.spark.sql.expressions.UserDefinedFunction distance =
+        udf(
+            (UDF2<Integer, Integer, Integer>)
+                (a, b) -> a == null || b == null ? 99 : WorkingHours.distance(a, b),
+            DataTypes.IntegerType);
+    Dataset<Row> offsets =
+        clusterOffsets.select(col(comp).as("_sc"), col(WORKING_OFFSET).as("_cluster_offset"));
+    Column agrees =
+        col(Cols.LOGINS)
+            .geq(Features.MIN_LOGINS_FOR_HOURS)
+            .and(distance.apply(col(Features.BEST_OFFSET), col("_cluster_offset")).leq(1))
+            .and(
+                distance
+                    .apply(col(Features.BEST_OFFSET), col(Features.CLAIMED_OFFSET))
+                    .between(4, 12));
+    return membersWithFeatures
+        .join(offsets, col(comp).equalTo(col("_sc")))
+        .groupBy(col("_sc"))
+        .agg(avg(when(agrees, 1.0).otherwise(0.0)).as(SHARED_SHIFT_SHARE));
+  }
+
+  /** What one code says, in a cluster's words and (for own evidence) in the account's. */
+  private static Column clusterText(String code) {
     Column size = col(SIZE);
-    return new Term[] {
-      new Term(
-          "IDENTITY_SPREAD",
-          W_IDENTITY_SPREAD,
-          clamp01(
-              greatest(
-                  col(N_COUNTRIES).minus(1).divide(2.0), col(N_TIMEZONES).minus(1).divide(3.0))),
-          format_string(
-              "%d accounts sharing infrastructure claim %d countries (%s) and %d timezones",
-              size, col(N_COUNTRIES), array_join(col(COUNTRIES), ", "), col(N_TIMEZONES))),
-      new Term(
-          "TZ_MISMATCH",
-          W_TZ_MISMATCH,
-          clamp01(col(TZ_SHARE)),
+    return switch (code) {
+      case "TZ_MISMATCH" ->
           format_string(
               "logins fit a %s working day (%d %%), not the members' claimed timezones",
-              col(WORKING_TZ), round(col(WORKING_FIT).multiply(100)).cast("int"))),
-      new Term(
-          "CREATION_BURST",
-          W_CREATION_BURST,
-          when(size.geq(4).and(col(CREATED_SPAN_DAYS).leq(21)), 1.0)
-              .when(size.geq(4).and(col(CREATED_SPAN_DAYS).leq(45)), 0.5)
-              .otherwise(0.0),
+              col(WORKING_TZ), percent(col(WORKING_FIT)));
+      case "ANONYMISED_INFRA" ->
           format_string(
-              "most of the %d accounts were created within %d days",
-              size, round(col(CREATED_SPAN_DAYS)).cast("int"))),
-      new Term(
-          "ANONYMISED_INFRA",
-          W_ANONYMISED,
-          clamp01(col(ANON_SHARE)),
-          format_string(
-              "%d %% of logins from hosting, VPN or Tor addresses",
-              round(col(ANON_SHARE).multiply(100)).cast("int"))),
-      new Term(
-          "FOREIGN_IP",
-          W_FOREIGN_IP,
-          clamp01(col(FOREIGN_SHARE)),
+              "%d %% of logins from hosting, VPN or Tor addresses", percent(col(ANON_SHARE)));
+      case "FOREIGN_IP" ->
           format_string(
               "%d %% of non-VPN logins come from outside the claimed countries",
-              round(col(FOREIGN_SHARE).multiply(100)).cast("int"))),
-      new Term(
-          "SHARED_DEVICE",
-          W_SHARED_DEVICE,
-          clamp01(col(MAX_DEVICE_MEMBERS).minus(2).divide(3.0)),
-          format_string(
-              "a device is shared by %d accounts of the cluster (%d shared devices)",
-              col(MAX_DEVICE_MEMBERS), col(SHARED_DEVICES))),
-      new Term(
-          "SHARED_PAYOUT",
-          W_SHARED_PAYOUT,
-          clamp01(col(MAX_PAYOUT_MEMBERS).minus(1).divide(4.0)),
-          format_string(
-              "a payout method is shared by %d accounts of the cluster", col(MAX_PAYOUT_MEMBERS))),
-      new Term(
-          "RESIDENTIAL_CROWD",
-          W_RESIDENTIAL_CROWD,
-          clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(4).divide(4.0)),
-          format_string(
-              "residential address %s is used by %d accounts of the cluster (a household has a few)",
-              col(CROWD_IP), col(MAX_RESIDENTIAL_MEMBERS))),
-      new Term(
-          "CO_LOGIN",
-          W_CO_LOGIN,
-          clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size)),
-          format_string(
-              "%d of %d accounts log in from the same address within minutes of each other on many days",
-              col(CO_LOGIN_MEMBERS), size)),
-      new Term(
-          "CONSISTENT_IDENTITY",
-          W_HOME_CONSISTENT,
-          clamp01(col(HOME_SHARE)),
+              percent(col(FOREIGN_SHARE)));
+      case "CONSISTENT_IDENTITY" ->
           format_string(
               "%d %% of logins come from ordinary networks in the claimed countries",
-              round(col(HOME_SHARE).multiply(100)).cast("int"))),
-      new Term(
-          "AGENCY_PROFILE",
-          W_AGENCY,
-          clamp01(col(AGENCY_SHARE))
-              .multiply(when(col(MAX_PAYOUT_MEMBERS).geq(2), 1.0).otherwise(0.0)),
+              percent(col(HOME_SHARE)));
+      case "FAR_SHIFT_FROM_ABROAD" ->
+          format_string(
+              "members work a far-away %s shift from outside their claimed countries",
+              col(WORKING_TZ));
+      case "FAR_SHIFT_BEHIND_VPN" ->
+          format_string(
+              "members work a far-away %s shift through hosting or VPN addresses", col(WORKING_TZ));
+      case "SHARED_INFRASTRUCTURE" ->
+          format_string("%d accounts are linked by shared infrastructure", size);
+      case "IDENTITY_SPREAD" ->
+          format_string(
+              "%d accounts sharing infrastructure claim %d countries (%s) and %d timezones",
+              size, col(N_COUNTRIES), array_join(col(COUNTRIES), ", "), col(N_TIMEZONES));
+      case "SHARED_SHIFT" ->
+          format_string(
+              "%d %% of members work the same %s shift, at least 4 hours from the timezone each"
+                  + " claims",
+              percent(col(SHARED_SHIFT_SHARE)), col(WORKING_TZ));
+      case "CREATION_BURST" ->
+          format_string(
+              "%d of the %d accounts were created within 21 days", col(MAX_CREATED_21D), size);
+      case "SHARED_DEVICE" ->
+          format_string(
+              "a device is shared by %d accounts of the cluster (%d shared devices)",
+              col(MAX_DEVICE_MEMBERS), col(SHARED_DEVICES));
+      case "SHARED_PAYOUT" ->
+          format_string(
+              "a payout method is shared by %d accounts of the cluster", col(MAX_PAYOUT_MEMBERS));
+      case "RESIDENTIAL_CROWD" ->
+          format_string(
+              "residential address %s is used by %d accounts of the cluster (a household has a few)",
+              col(CROWD_IP), col(MAX_RESIDENTIAL_MEMBERS));
+      case "CO_LOGIN" ->
+          format_string(
+              "%d of %d accounts log in from the same address within minutes of each other on many"
+                  + " days",
+              col(CO_LOGIN_MEMBERS), size);
+      case "AGENCY_PROFILE" ->
           format_string(
               "%d %% of members are registered agency members paid through the agency",
-              round(col(AGENCY_SHARE).multiply(100)).cast("int")))
+              percent(col(AGENCY_SHARE)));
+      default -> throw new IllegalArgumentException("no cluster text for " + code);
     };
   }
 
-  static Column logit(double bias, Term[] terms) {
-    Column sum = lit(bias);
-    for (Term t : terms) {
-      sum = sum.plus(t.feature().multiply(t.weight()));
+  private static Column accountText(String code) {
+    Column shift =
+        udf(
+                (UDF1<Integer, String>) o -> o == null ? null : WorkingHours.label(o),
+                DataTypes.StringType)
+            .apply(col(Features.BEST_OFFSET));
+    Column claimedCountry = coalesce(col(Cols.CLAIMED_COUNTRY), lit("?"));
+    return switch (code) {
+      case "TZ_MISMATCH" ->
+          format_string(
+              "%d %% of logins fit a %s working day; claims %s (%s)",
+              percent(col(Features.BEST_FIT)),
+              shift,
+              col(Cols.CLAIMED_TIMEZONE),
+              udf(
+                      (UDF1<Integer, String>) o -> o == null ? "?" : WorkingHours.label(o),
+                      DataTypes.StringType)
+                  .apply(col(Features.CLAIMED_OFFSET)));
+      case "ANONYMISED_INFRA" ->
+          format_string(
+              "%d %% of the account's logins from hosting, VPN or Tor addresses",
+              percent(anonShare()));
+      case "FOREIGN_IP" ->
+          format_string(
+              "%d %% of non-VPN logins from outside the claimed country %s",
+              percent(foreignShare()), claimedCountry);
+      case "CONSISTENT_IDENTITY" ->
+          format_string(
+              "%d %% of logins from ordinary networks in the claimed country",
+              percent(homeShare()));
+      case "FAR_SHIFT_FROM_ABROAD" ->
+          format_string(
+              "works a far-away %s shift from outside the claimed country %s (%d %% of non-VPN"
+                  + " logins)",
+              shift, claimedCountry, percent(foreignShare()));
+      case "FAR_SHIFT_BEHIND_VPN" ->
+          format_string(
+              "works a far-away %s shift through hosting or VPN addresses (%d %% of logins)",
+              shift, percent(anonShare()));
+      default -> throw new IllegalArgumentException("no account text for " + code);
+    };
+  }
+
+  private static Column percent(Column share) {
+    return round(coalesce(share, lit(0.0)).multiply(100)).cast("int");
+  }
+
+  private static Column anonShare() {
+    return clamp01(safeDiv(col(Features.ANON_LOGINS), col(Cols.LOGINS)));
+  }
+
+  private static Column foreignShare() {
+    return clamp01(safeDiv(col(Features.FOREIGN_LOGINS), col(Features.NONANON_KNOWN_LOGINS)));
+  }
+
+  private static Column homeShare() {
+    return clamp01(safeDiv(col(Features.HOME_LOGINS), col(Cols.LOGINS)));
+  }
+
+  /** An account's own inputs, from its features. */
+  private static Column ownValue(String input) {
+    Column tz = clamp01(col(Features.TZ_MISMATCH));
+    return switch (input) {
+      case ModelInputs.OWN_TZ_MISMATCH -> tz;
+      case ModelInputs.OWN_ANONYMISED -> anonShare();
+      case ModelInputs.OWN_FOREIGN -> foreignShare();
+      case ModelInputs.OWN_HOME -> homeShare();
+      case ModelInputs.OWN_FAR_SHIFT_ABROAD -> tz.multiply(foreignShare());
+      case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> tz.multiply(anonShare());
+      default -> throw new IllegalArgumentException(input + " is not an own input");
+    };
+  }
+
+  /** A cluster's inputs, from its features; own inputs are the members' averages. */
+  private static Column clusterValue(String input) {
+    Column size = col(SIZE);
+    Column burst = coalesce(col(MAX_CREATED_21D), lit(0L));
+    return switch (input) {
+      case ModelInputs.OWN_TZ_MISMATCH, ModelInputs.CLUSTER_TZ_MISMATCH -> clamp01(col(TZ_SHARE));
+      case ModelInputs.OWN_ANONYMISED, ModelInputs.CLUSTER_ANONYMISED -> clamp01(col(ANON_SHARE));
+      case ModelInputs.OWN_FOREIGN, ModelInputs.CLUSTER_FOREIGN -> clamp01(col(FOREIGN_SHARE));
+      case ModelInputs.OWN_HOME, ModelInputs.CLUSTER_HOME -> clamp01(col(HOME_SHARE));
+      case ModelInputs.OWN_FAR_SHIFT_ABROAD -> clamp01(col(FAR_ABROAD_SHARE));
+      case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> clamp01(col(FAR_HIDDEN_SHARE));
+      case ModelInputs.IN_CLUSTER -> lit(1.0);
+      case ModelInputs.CLUSTER_SIZE ->
+          clamp01(org.apache.spark.sql.functions.log(size.cast("double")).divide(Math.log(100)));
+      case ModelInputs.CLUSTER_IDENTITY_SPREAD ->
+          clamp01(
+              greatest(
+                  col(N_COUNTRIES).minus(1).divide(2.0), col(N_TIMEZONES).minus(1).divide(3.0)));
+      case ModelInputs.CLUSTER_SHARED_SHIFT -> clamp01(col(SHARED_SHIFT_SHARE));
+      case ModelInputs.CLUSTER_CREATION_BURST ->
+          when(
+                  burst.geq(2),
+                  clamp01(burst.minus(1).divide(4.0)).multiply(clamp01(safeDiv(burst, size))))
+              .otherwise(lit(0.0));
+      case ModelInputs.CLUSTER_SHARED_DEVICE ->
+          clamp01(col(MAX_DEVICE_MEMBERS).minus(1).divide(3.0));
+      case ModelInputs.CLUSTER_SHARED_PAYOUT ->
+          clamp01(col(MAX_PAYOUT_MEMBERS).minus(1).divide(3.0));
+      case ModelInputs.CLUSTER_RESIDENTIAL_CROWD ->
+          clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(2).divide(3.0));
+      case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size));
+      case ModelInputs.CLUSTER_AGENCY ->
+          clamp01(col(AGENCY_SHARE))
+              .multiply(when(col(MAX_PAYOUT_MEMBERS).geq(2), 1.0).otherwise(0.0));
+      default -> throw new IllegalArgumentException("unknown input " + input);
+    };
+  }
+
+  /** The model_inputs struct of cluster rows (clusterFeatures' output). */
+  static Column clusterInputs() {
+    Column[] fields = new Column[ModelInputs.ALL.size()];
+    for (int i = 0; i < fields.length; i++) {
+      String name = ModelInputs.ALL.get(i).name();
+      fields[i] = clusterValue(name).cast("double").as(name);
+    }
+    return struct(fields);
+  }
+
+  /**
+   * The model_inputs struct of account rows: own evidence, plus the cluster's inputs (a struct
+   * column {@code clusterInputs}, null for no cluster) scaled by the attachment.
+   */
+  static Column accountInputs(Column clusterInputs, Column attachment) {
+    Column[] fields = new Column[ModelInputs.ALL.size()];
+    Column att = coalesce(attachment, lit(0.0));
+    for (int i = 0; i < fields.length; i++) {
+      ModelInputs.Input in = ModelInputs.ALL.get(i);
+      Column v =
+          ModelInputs.isOwn(in)
+              ? ownValue(in.name())
+              : in.name().equals(ModelInputs.IN_CLUSTER)
+                  ? when(clusterInputs.isNull(), lit(0.0)).otherwise(att)
+                  : coalesce(clusterInputs.getField(in.name()), lit(0.0)).multiply(att);
+      fields[i] = v.cast("double").as(in.name());
+    }
+    return struct(fields);
+  }
+
+  /** The logit of a model_inputs struct. */
+  static Column logit(RiskModel model, Column inputs) {
+    Column sum = lit(model.intercept());
+    for (ModelInputs.Input in : ModelInputs.ALL) {
+      double w = model.coefficient(in.name());
+      if (w != 0) {
+        sum = sum.plus(inputs.getField(in.name()).multiply(w));
+      }
     }
     return sum;
   }
 
-  /** Reasons: the terms whose contribution is at least the minimum, strongest first. */
-  static Column reasons(Term[] terms, Column prefix) {
-    Column[] items = new Column[terms.length];
-    for (int i = 0; i < terms.length; i++) {
-      Term t = terms[i];
-      Column contribution = t.feature().multiply(t.weight());
-      items[i] =
-          when(
-              contribution
-                  .geq(REASON_MIN_CONTRIBUTION)
-                  .or(contribution.leq(-REASON_MIN_CONTRIBUTION)),
-              struct(
-                  lit(t.code()).as(Cols.CODE),
-                  format_string("%s: %s%s", lit(t.code()), prefix, t.text()).as(Cols.TEXT),
-                  round(contribution, 2).as(Cols.WEIGHT)));
+  /**
+   * Reasons: per reason code the summed contribution of its inputs; codes adding at least {@link
+   * #REASON_MIN_CONTRIBUTION} either way, strongest first.
+   *
+   * @param ownOnly only the own_* inputs (an account's own reasons; its cluster's come separately)
+   */
+  static Column reasons(RiskModel model, Column inputs, boolean ownOnly, Column prefix) {
+    java.util.Map<String, Column> byCode = new java.util.LinkedHashMap<>();
+    for (ModelInputs.Input in : ModelInputs.ALL) {
+      double w = model.coefficient(in.name());
+      if (w == 0 || (ownOnly && !ModelInputs.isOwn(in))) {
+        continue;
+      }
+      Column c = inputs.getField(in.name()).multiply(w);
+      byCode.merge(in.code(), c, Column::plus);
     }
-    return array(items);
+    List<Column> items = new ArrayList<>();
+    for (java.util.Map.Entry<String, Column> e : byCode.entrySet()) {
+      Column contribution = e.getValue();
+      Column text = ownOnly ? accountText(e.getKey()) : clusterText(e.getKey());
+      items.add(
+          when(
+              abs(contribution).geq(REASON_MIN_CONTRIBUTION),
+              struct(
+                  lit(e.getKey()).as(Cols.CODE),
+                  format_string("%s: %s%s", lit(e.getKey()), prefix, text).as(Cols.TEXT),
+                  round(contribution, 2).as(Cols.WEIGHT))));
+    }
+    Column raw = items.isEmpty() ? array().cast(REASONS_TYPE) : array(items.toArray(new Column[0]));
+    return org.apache.spark.sql.functions.array_sort(
+        org.apache.spark.sql.functions.filter(raw, x -> x.isNotNull()),
+        (a, b) ->
+            when(abs(a.getField(Cols.WEIGHT)).gt(abs(b.getField(Cols.WEIGHT))), -1)
+                .when(abs(a.getField(Cols.WEIGHT)).lt(abs(b.getField(Cols.WEIGHT))), 1)
+                .otherwise(0));
+  }
+
+  private static final org.apache.spark.sql.types.DataType REASONS_TYPE =
+      DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON);
+
+  private static Column abs(Column c) {
+    return org.apache.spark.sql.functions.abs(c);
   }
 
   public static Column sigmoid(Column logit) {
@@ -347,113 +537,65 @@ public final class Scoring {
         .otherwise("low");
   }
 
-  /** Cluster score, tier-free logit and reasons (tiers are applied by the caller). */
-  public static Dataset<Row> scoreClusters(Dataset<Row> clusterFeatures, Column clusterLabel) {
-    Term[] terms = clusterTerms();
-    return clusterFeatures
-        .withColumn(LOGIT, logit(BIAS, terms))
-        .withColumn(Cols.RISK_SCORE, sigmoid(col(LOGIT)))
-        .withColumn(
-            Cols.REASONS, sortedReasons(terms, format_string("cluster %s: ", clusterLabel)));
-  }
-
-  static Column sortedReasons(Term[] terms, Column prefix) {
-    Column raw = reasons(terms, prefix);
-    return org.apache.spark.sql.functions.array_sort(
-        org.apache.spark.sql.functions.filter(raw, x -> x.isNotNull()),
-        (a, b) ->
-            when(abs(a.getField(Cols.WEIGHT)).gt(abs(b.getField(Cols.WEIGHT))), -1)
-                .when(abs(a.getField(Cols.WEIGHT)).lt(abs(b.getField(Cols.WEIGHT))), 1)
-                .otherwise(0));
-  }
-
-  private static Column abs(Column c) {
-    return org.apache.spark.sql.functions.abs(c);
-  }
-
-  private static Term[] accountTerms(boolean inCluster) {
-    Column tzText =
-        format_string(
-            "%d %% of logins fit a %s working day; claims %s (%s)",
-            round(col(Features.BEST_FIT).multiply(100)).cast("int"),
-            udf(
-                    (UDF1<Integer, String>) o -> o == null ? null : WorkingHours.label(o),
-                    DataTypes.StringType)
-                .apply(col(Features.BEST_OFFSET)),
-            col(Cols.CLAIMED_TIMEZONE),
-            udf(
-                    (UDF1<Integer, String>) o -> o == null ? "?" : WorkingHours.label(o),
-                    DataTypes.StringType)
-                .apply(col(Features.CLAIMED_OFFSET)));
-    Column anonShare = safeDiv(col(Features.ANON_LOGINS), col(Cols.LOGINS));
-    Column anonText =
-        format_string(
-            "%d %% of the account's logins from hosting, VPN or Tor addresses",
-            round(anonShare.multiply(100)).cast("int"));
-    if (inCluster) {
-      return new Term[] {
-        new Term("TZ_MISMATCH", W_OWN_TZ, clamp01(col(Features.TZ_MISMATCH)), tzText),
-        new Term("ANONYMISED_INFRA", W_OWN_ANON, clamp01(anonShare), anonText)
-      };
-    }
-    Column foreign = safeDiv(col(Features.FOREIGN_LOGINS), col(Features.NONANON_KNOWN_LOGINS));
-    Column home = safeDiv(col(Features.HOME_LOGINS), col(Cols.LOGINS));
-    return new Term[] {
-      new Term("TZ_MISMATCH", W_SINGLE_TZ, clamp01(col(Features.TZ_MISMATCH)), tzText),
-      new Term("ANONYMISED_INFRA", W_SINGLE_ANON, clamp01(anonShare), anonText),
-      new Term(
-          "FOREIGN_IP",
-          W_SINGLE_FOREIGN,
-          clamp01(foreign),
-          format_string(
-              "%d %% of non-VPN logins from outside the claimed country %s",
-              round(foreign.multiply(100)).cast("int"),
-              coalesce(col(Cols.CLAIMED_COUNTRY), lit("?")))),
-      new Term(
-          "CONSISTENT_IDENTITY",
-          W_SINGLE_HOME,
-          clamp01(home),
-          format_string(
-              "%d %% of logins from ordinary networks in the claimed country",
-              round(home.multiply(100)).cast("int")))
-    };
-  }
-
   /**
-   * Account scores: an account in a cluster starts from its cluster's logit and adds its own
-   * evidence; an account in no cluster is scored on its own evidence alone.
-   *
-   * @param accountFeatures every active account's features
-   * @param clusterOf account_id, cluster_id, cluster logit and reasons (null for no cluster)
+   * Cluster inputs, logit (also kept as {@link #MODEL_LOGIT}), score and reasons (tiers are applied
+   * by the caller).
    */
-  public static Dataset<Row> scoreAccounts(Dataset<Row> accountFeatures, Dataset<Row> clusterOf) {
-    Term[] own = accountTerms(true);
-    Term[] single = accountTerms(false);
-    Dataset<Row> joined =
-        accountFeatures
-            .join(
-                clusterOf,
-                accountFeatures.col(Cols.ACCOUNT_ID).equalTo(clusterOf.col("_member")),
-                "left")
-            .drop("_member");
-    Column inCluster = col(Cols.CLUSTER_ID).isNotNull();
-    Column ownLogit = logit(0.0, own);
-    Column singleLogit = logit(SINGLETON_BIAS, single);
-    // A member hanging on the cluster by one or two links (a VPN user who met a team on its exit)
-    // carries only that share of the cluster's evidence.
-    Column clusterEvidence =
-        lit(BIAS).plus(col(ATTACHMENT).multiply(col("_cluster_logit").minus(BIAS)));
-    Column accountLogit = when(inCluster, clusterEvidence.plus(ownLogit)).otherwise(singleLogit);
-    Column ownReasons = sortedReasons(own, lit(""));
-    Column singleReasons = sortedReasons(single, lit(""));
-    return joined
-        .withColumn(LOGIT, accountLogit)
+  public static Dataset<Row> scoreClusters(
+      Dataset<Row> clusterFeatures, Column clusterLabel, RiskModel model) {
+    Dataset<Row> withInputs = clusterFeatures.withColumn(MODEL_INPUTS, clusterInputs());
+    return withInputs
+        .withColumn(LOGIT, logit(model, col(MODEL_INPUTS)))
+        .withColumn(MODEL_LOGIT, col(LOGIT))
         .withColumn(Cols.RISK_SCORE, sigmoid(col(LOGIT)))
         .withColumn(
             Cols.REASONS,
-            when(
-                    inCluster,
-                    org.apache.spark.sql.functions.concat(ownReasons, col("_cluster_reasons")))
-                .otherwise(singleReasons));
+            reasons(model, col(MODEL_INPUTS), false, format_string("cluster %s: ", clusterLabel)));
+  }
+
+  /**
+   * Account scores. Every account is scored by the same model on its own inputs; an account in a
+   * cluster adds its cluster's inputs scaled by its attachment, and inherits, in the same
+   * proportion, whatever review feedback moved the cluster's logit by.
+   *
+   * @param accountFeatures every active account's features
+   * @param clusterOf account_id, cluster_id and {@link #ATTACHMENT} of clustered accounts
+   * @param scoredClusters {@link #scoreClusters}' output (after feedback): cluster_id, {@link
+   *     #MODEL_INPUTS}, {@link #LOGIT}, {@link #MODEL_LOGIT}, reasons
+   */
+  public static Dataset<Row> scoreAccounts(
+      Dataset<Row> accountFeatures,
+      Dataset<Row> clusterOf,
+      Dataset<Row> scoredClusters,
+      RiskModel model) {
+    Dataset<Row> clusters =
+        scoredClusters.select(
+            col(Cols.CLUSTER_ID).as("_cid"),
+            col(MODEL_INPUTS).as("_cluster_inputs"),
+            col(LOGIT).minus(col(MODEL_LOGIT)).as("_feedback"),
+            col(Cols.REASONS).as("_cluster_reasons"));
+    Dataset<Row> membership =
+        clusterOf
+            .select(col(Cols.ACCOUNT_ID).as("_member"), col(Cols.CLUSTER_ID), col(ATTACHMENT))
+            .join(clusters, col(Cols.CLUSTER_ID).equalTo(col("_cid")))
+            .drop("_cid");
+    Dataset<Row> joined =
+        accountFeatures
+            .join(
+                membership,
+                accountFeatures.col(Cols.ACCOUNT_ID).equalTo(membership.col("_member")),
+                "left")
+            .drop("_member")
+            .withColumn(MODEL_INPUTS, accountInputs(col("_cluster_inputs"), col(ATTACHMENT)));
+    Column inCluster = col(Cols.CLUSTER_ID).isNotNull();
+    Column feedback = when(inCluster, col("_feedback").multiply(col(ATTACHMENT))).otherwise(0.0);
+    Column own = reasons(model, col(MODEL_INPUTS), true, lit(""));
+    return joined
+        .withColumn(MODEL_LOGIT, logit(model, col(MODEL_INPUTS)))
+        .withColumn(LOGIT, col(MODEL_LOGIT).plus(feedback))
+        .withColumn(Cols.RISK_SCORE, sigmoid(col(LOGIT)))
+        .withColumn(
+            Cols.REASONS, when(inCluster, concat(own, col("_cluster_reasons"))).otherwise(own))
+        .drop("_cluster_inputs", "_feedback", "_cluster_reasons");
   }
 }

@@ -8,6 +8,7 @@ import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.detect.Detection;
 import com.cohortwatch.detect.Feedback;
+import com.cohortwatch.detect.RiskModel;
 import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Warehouse;
@@ -108,7 +109,8 @@ public final class DetectStage {
             config.runDate(),
             s,
             decisions,
-            config.windowStart());
+            config.windowStart(),
+            loadModel(spark, s.get(Settings.MODEL_FILE)));
     Detection.Stages timed =
         new Detection.Stages() {
           @Override
@@ -195,6 +197,22 @@ public final class DetectStage {
                 Feedback.latestDecisions(decisions, runDate.toLocalDate()))
             .first();
     metrics.recordFlagPrecision(r.getLong(0), r.getLong(1));
+  }
+
+  /** The model artefact named by {@code model.file} (any Hadoop path), or the jar's own. */
+  static RiskModel loadModel(SparkSession spark, String file) {
+    if (file == null || file.isBlank()) {
+      return RiskModel.resource(RiskModel.EMBEDDED);
+    }
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(file);
+    try (java.io.InputStream in =
+        path.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(path)) {
+      return RiskModel.parse(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new com.cohortwatch.CohortWatchException(
+          "cannot read model.file " + file + ": " + e.getMessage());
+    }
   }
 
   /** cluster_members of the newest run before this date (empty on the first night). */

@@ -236,7 +236,8 @@ public final class Schemas {
           field(Cols.CLAIMED_COUNTRY, StringType),
           field(Cols.CLAIMED_TIMEZONE, StringType),
           field("working_hours_offset", IntegerType),
-          field("tz_mismatch", DoubleType));
+          field("tz_mismatch", DoubleType),
+          field(ModelInputs.COLUMN, ModelInputs.SCHEMA));
 
   public static final StructType CLUSTER_RISK =
       struct(
@@ -261,7 +262,10 @@ public final class Schemas {
           field("infrastructure_exclusivity", DoubleType),
           field("max_accounts_per_residential_ip", LongType),
           field("co_login_members", LongType),
-          required(Cols.MODEL_VERSION, StringType));
+          required(Cols.MODEL_VERSION, StringType),
+          field("max_created_within_21_days", LongType),
+          field("shared_shift_share", DoubleType),
+          field(ModelInputs.COLUMN, ModelInputs.SCHEMA));
 
   /**
    * One record of the moderation feed ({@code export --table account_risk --changes-since}): an

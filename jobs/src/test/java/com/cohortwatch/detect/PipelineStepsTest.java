@@ -209,7 +209,7 @@ class PipelineStepsTest {
   }
 
   @Test
-  void oversizedComponentsAreSplitAtTheHigherThreshold() {
+  void oversizedComponentsAreSplitIntoTheirDenseParts() {
     StructType schema =
         new StructType()
             .add(Cols.ACCOUNT_A, "string")
@@ -234,17 +234,69 @@ class PipelineStepsTest {
                     .add(Cols.ATTR_VALUE, "string")
                     .add(Cols.ACCOUNT_ID, "string"));
     Map<String, String> whole =
-        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 0.85, 10, 5))
+        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 10, 8, 1.0))
             .collectAsList()
             .stream()
             .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
     assertThat(whole.values()).containsOnly("a1");
     Map<String, String> split =
-        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 0.85, 4, 5))
+        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 4, 2, 1.0))
             .collectAsList()
             .stream()
             .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
     assertThat(split).containsEntry("a3", "a1").containsEntry("b3", "b1");
+  }
+
+  @Test
+  void ringsGluedIntoOneComponentBecomeSeparateClusters() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_A, "string")
+            .add(Cols.ACCOUNT_B, "string")
+            .add(Cols.WEIGHT, "double");
+    List<Row> edges = new ArrayList<>();
+    for (String ring : new String[] {"p", "q"}) {
+      for (int i = 1; i <= 5; i++) {
+        for (int j = i + 1; j <= 5; j++) {
+          edges.add(RowFactory.create(ring + i, ring + j, 0.9));
+        }
+      }
+    }
+    edges.add(RowFactory.create("p5", "q1", 0.62)); // two rings met once on a shared VPN exit
+    Dataset<Row> noStars =
+        spark()
+            .createDataFrame(
+                List.of(),
+                new StructType()
+                    .add(Cols.ATTR_TYPE, "string")
+                    .add(Cols.ATTR_VALUE, "string")
+                    .add(Cols.ACCOUNT_ID, "string"));
+    Map<String, String> clusters =
+        Clustering.cluster(
+                spark(),
+                spark().createDataFrame(edges, schema),
+                noStars,
+                0.65,
+                new Clustering.Params(0.6, 200, 8, 1.0))
+            .collectAsList()
+            .stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+    assertThat(clusters).hasSize(10);
+    assertThat(clusters.entrySet())
+        .allSatisfy(e -> assertThat(e.getValue()).isEqualTo(e.getKey().charAt(0) + "1"));
+  }
+
+  @Test
+  void activeDaysAreDistinctDaysNotTheBusiestAddresssDays() {
+    TestData data = new TestData().account("a", "US", "America/New_York", DAY, "individual");
+    // a rotating VPN exit: one address a day
+    for (int d = 0; d < 6; d++) {
+      data.login("a", DAY.plusDays(d), 3, 0, "198.51.100." + (d + 1), "d");
+    }
+    Dataset<Row> ipDaily =
+        Rollups.attributeDaily(data.logins(spark()), 24, 48)
+            .filter(col(Cols.ATTR_TYPE).equalTo("ip"));
+    assertThat(Detection.activeDays(ipDaily).first().getLong(1)).isEqualTo(6L);
   }
 
   @Test

@@ -20,6 +20,8 @@ import scala.collection.JavaConverters;
 
 /** Every reason code, from a hand-made feature row where only its feature is strong. */
 class ReasonCodesTest {
+  /** Reasons are tested with the hand-set weights, which give every code a non-zero weight. */
+  private static final RiskModel HAND_SET = RiskModel.resource(RiskModel.HAND_SET);
 
   /** A cluster with nothing remarkable about it. */
   private static Map<String, Object> neutralCluster() {
@@ -43,6 +45,10 @@ class ReasonCodesTest {
     m.put(Scoring.CO_LOGIN_MEMBERS, 0L);
     m.put(Scoring.HOME_SHARE, 0.0);
     m.put(Scoring.AGENCY_SHARE, 0.0);
+    m.put(Scoring.MAX_CREATED_21D, 1L);
+    m.put(Scoring.SHARED_SHIFT_SHARE, 0.0);
+    m.put(Scoring.FAR_ABROAD_SHARE, 0.0);
+    m.put(Scoring.FAR_HIDDEN_SHARE, 0.0);
     return m;
   }
 
@@ -67,7 +73,7 @@ class ReasonCodesTest {
       }
     }
     Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(row.toArray())), schema);
-    return Scoring.scoreClusters(df, col(Cols.CLUSTER_ID))
+    return Scoring.scoreClusters(df, col(Cols.CLUSTER_ID), HAND_SET)
         .select(Cols.REASONS, Cols.RISK_SCORE)
         .first();
   }
@@ -91,7 +97,7 @@ class ReasonCodesTest {
   void neutralClusterIsLowWithoutRingReasons() {
     Row r = clusterReasons(neutralCluster());
     assertThat(r.getDouble(1)).isLessThan(0.05);
-    assertThat(texts(r)).isEmpty();
+    assertThat(texts(r)).allMatch(t -> t.startsWith("SHARED_INFRASTRUCTURE: cluster c-test: 3"));
   }
 
   @Test
@@ -119,9 +125,9 @@ class ReasonCodesTest {
   @Test
   void creationBurst() {
     assertReason(
-        Map.of(Scoring.SIZE, 8L, Scoring.CREATED_SPAN_DAYS, 12.0),
+        Map.of(Scoring.SIZE, 8L, Scoring.MAX_CREATED_21D, 7L),
         "CREATION_BURST",
-        "8 accounts were created within 12 days");
+        "7 of the 8 accounts were created within 21 days");
   }
 
   @Test
@@ -205,15 +211,22 @@ class ReasonCodesTest {
             features);
     StructType clusterOf =
         new StructType()
-            .add("_member", "string")
+            .add(Cols.ACCOUNT_ID, "string")
             .add(Cols.CLUSTER_ID, "string")
-            .add("_cluster_logit", "double")
-            .add(
-                "_cluster_reasons",
-                DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON))
             .add(Scoring.ATTACHMENT, "double");
+    StructType clusters =
+        new StructType()
+            .add(Cols.CLUSTER_ID, "string")
+            .add(Scoring.MODEL_INPUTS, com.cohortwatch.schema.ModelInputs.SCHEMA)
+            .add(Scoring.LOGIT, "double")
+            .add(Scoring.MODEL_LOGIT, "double")
+            .add(Cols.REASONS, DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON));
     Row scored =
-        Scoring.scoreAccounts(account, spark.createDataFrame(List.of(), clusterOf))
+        Scoring.scoreAccounts(
+                account,
+                spark.createDataFrame(List.of(), clusterOf),
+                spark.createDataFrame(List.of(), clusters),
+                HAND_SET)
             .select(Cols.REASONS, Cols.RISK_SCORE)
             .first();
     List<String> t = texts(scored);

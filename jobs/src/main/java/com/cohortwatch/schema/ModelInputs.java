@@ -1,0 +1,186 @@
+package com.cohortwatch.schema;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The named inputs of the risk model, defined once: every input is a number in [0, 1] where 0 means
+ * "no evidence", so a coefficient reads as the most that input can add to the logit. The {@code
+ * own_*} inputs are the account's own evidence; the {@code cluster_*} inputs are its cluster's,
+ * scaled by how firmly the account hangs on the cluster (its attachment), and 0 for an account in
+ * no cluster. On a cluster's own row the {@code own_*} inputs are the members' averages and the
+ * attachment is 1: the cluster scores as a typical fully attached member would.
+ *
+ * <p>{@link Sign} is the direction domain knowledge allows a fitted coefficient to take: evidence
+ * of common control can only raise the score, the two signs of a legitimate group can only lower
+ * it, so a fit cannot learn, say, that foreign logins are innocent because the training worlds
+ * happened to make them so.
+ */
+public final class ModelInputs {
+  private ModelInputs() {}
+
+  /** The direction a fitted coefficient may take. */
+  public enum Sign {
+    RAISES,
+    LOWERS,
+    EITHER
+  }
+
+  /**
+   * One input.
+   *
+   * @param name its column in {@code model_inputs} and its key in the artefact
+   * @param sign the allowed direction of its coefficient
+   * @param code the reason code its contribution is reported under
+   * @param doc what it measures (docs/MODEL.md has the same list)
+   */
+  public record Input(String name, Sign sign, String code, String doc) {}
+
+  /** The struct column of account_risk and cluster_risk that holds the inputs scored. */
+  public static final String COLUMN = "model_inputs";
+
+  public static final String OWN_TZ_MISMATCH = "own_tz_mismatch";
+  public static final String OWN_ANONYMISED = "own_anonymised";
+  public static final String OWN_FOREIGN = "own_foreign";
+  public static final String OWN_HOME = "own_home";
+  public static final String OWN_FAR_SHIFT_ABROAD = "own_far_shift_abroad";
+  public static final String OWN_FAR_SHIFT_HIDDEN = "own_far_shift_hidden";
+  public static final String IN_CLUSTER = "in_cluster";
+  public static final String CLUSTER_SIZE = "cluster_size";
+  public static final String CLUSTER_IDENTITY_SPREAD = "cluster_identity_spread";
+  public static final String CLUSTER_TZ_MISMATCH = "cluster_tz_mismatch";
+  public static final String CLUSTER_SHARED_SHIFT = "cluster_shared_shift";
+  public static final String CLUSTER_CREATION_BURST = "cluster_creation_burst";
+  public static final String CLUSTER_ANONYMISED = "cluster_anonymised";
+  public static final String CLUSTER_FOREIGN = "cluster_foreign";
+  public static final String CLUSTER_SHARED_DEVICE = "cluster_shared_device";
+  public static final String CLUSTER_SHARED_PAYOUT = "cluster_shared_payout";
+  public static final String CLUSTER_RESIDENTIAL_CROWD = "cluster_residential_crowd";
+  public static final String CLUSTER_CO_LOGIN = "cluster_co_login";
+  public static final String CLUSTER_HOME = "cluster_home";
+  public static final String CLUSTER_AGENCY = "cluster_agency";
+
+  public static final List<Input> ALL =
+      List.of(
+          new Input(
+              OWN_TZ_MISMATCH,
+              Sign.RAISES,
+              "TZ_MISMATCH",
+              "how much better a working day at least 4 hours from the claimed timezone explains"
+                  + " the account's login hours"),
+          new Input(
+              OWN_ANONYMISED,
+              Sign.RAISES,
+              "ANONYMISED_INFRA",
+              "share of the account's logins from hosting, VPN or Tor addresses"),
+          new Input(
+              OWN_FOREIGN,
+              Sign.RAISES,
+              "FOREIGN_IP",
+              "share of the account's other logins from outside its claimed country"),
+          new Input(
+              OWN_HOME,
+              Sign.LOWERS,
+              "CONSISTENT_IDENTITY",
+              "share of the account's logins from ordinary networks in its claimed country"),
+          new Input(
+              OWN_FAR_SHIFT_ABROAD,
+              Sign.RAISES,
+              "FAR_SHIFT_FROM_ABROAD",
+              "own_tz_mismatch x own_foreign: a far-away shift worked from outside the claimed"
+                  + " country (an honest night-shift freelancer works from the country she"
+                  + " claims)"),
+          new Input(
+              OWN_FAR_SHIFT_HIDDEN,
+              Sign.RAISES,
+              "FAR_SHIFT_BEHIND_VPN",
+              "own_tz_mismatch x own_anonymised: a far-away shift worked through VPN or hosting"
+                  + " addresses"),
+          new Input(
+              IN_CLUSTER,
+              Sign.EITHER,
+              "SHARED_INFRASTRUCTURE",
+              "attachment to a cluster of accounts sharing infrastructure (0 in no cluster)"),
+          new Input(
+              CLUSTER_SIZE,
+              Sign.EITHER,
+              "SHARED_INFRASTRUCTURE",
+              "ln(size) / ln(100) of the cluster, capped at 1"),
+          new Input(
+              CLUSTER_IDENTITY_SPREAD,
+              Sign.RAISES,
+              "IDENTITY_SPREAD",
+              "max((claimed countries - 1) / 2, (claimed timezones - 1) / 3), capped at 1"),
+          new Input(
+              CLUSTER_TZ_MISMATCH, Sign.RAISES, "TZ_MISMATCH", "the members' mean own_tz_mismatch"),
+          new Input(
+              CLUSTER_SHARED_SHIFT,
+              Sign.RAISES,
+              "SHARED_SHIFT",
+              "share of members whose working-hours offset agrees within an hour with the"
+                  + " cluster's and lies at least 4 hours from their own claimed timezone"),
+          new Input(
+              CLUSTER_CREATION_BURST,
+              Sign.RAISES,
+              "CREATION_BURST",
+              "(most members created within any 21 days - 1) / 4, capped at 1, times their share"
+                  + " of the cluster"),
+          new Input(
+              CLUSTER_ANONYMISED,
+              Sign.RAISES,
+              "ANONYMISED_INFRA",
+              "share of all members' logins from hosting, VPN or Tor"),
+          new Input(
+              CLUSTER_FOREIGN,
+              Sign.RAISES,
+              "FOREIGN_IP",
+              "share of the members' other logins from outside the claimed countries"),
+          new Input(
+              CLUSTER_SHARED_DEVICE,
+              Sign.RAISES,
+              "SHARED_DEVICE",
+              "(most members on one device - 1) / 3, capped at 1"),
+          new Input(
+              CLUSTER_SHARED_PAYOUT,
+              Sign.RAISES,
+              "SHARED_PAYOUT",
+              "(most members on one payout method - 1) / 3, capped at 1"),
+          new Input(
+              CLUSTER_RESIDENTIAL_CROWD,
+              Sign.RAISES,
+              "RESIDENTIAL_CROWD",
+              "(most members on one residential address - 2) / 3, capped at 1"),
+          new Input(
+              CLUSTER_CO_LOGIN, Sign.RAISES, "CO_LOGIN", "share of members with a co-login link"),
+          new Input(
+              CLUSTER_HOME,
+              Sign.LOWERS,
+              "CONSISTENT_IDENTITY",
+              "share of the members' logins from ordinary networks in the claimed countries"),
+          new Input(
+              CLUSTER_AGENCY,
+              Sign.LOWERS,
+              "AGENCY_PROFILE",
+              "share of registered agency members, when members share a payout method"));
+
+  public static final Set<String> NAMES =
+      ALL.stream().map(Input::name).collect(Collectors.toUnmodifiableSet());
+
+  /** The {@code model_inputs} struct: one double per input, in {@link #ALL}'s order. */
+  public static final StructType SCHEMA = schema();
+
+  private static StructType schema() {
+    StructType s = new StructType();
+    for (Input i : ALL) {
+      s = s.add(i.name(), DataTypes.DoubleType, false);
+    }
+    return s;
+  }
+
+  public static boolean isOwn(Input i) {
+    return i.name().startsWith("own_");
+  }
+}
