@@ -287,6 +287,46 @@ class PipelineStepsTest {
   }
 
   @Test
+  void creationBurstCountsTheMostMembersWithinAny21DaysAndSharedShiftTheFarShiftShare() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Clustering.COMPONENT, "string")
+            .add(Cols.CREATED_AT, "timestamp")
+            .add(Cols.LOGINS, "long")
+            .add(Features.BEST_OFFSET, "int")
+            .add(Features.CLAIMED_OFFSET, "int");
+    java.sql.Timestamp t0 = java.sql.Timestamp.valueOf("2026-01-01 00:00:00");
+    java.util.function.IntFunction<java.sql.Timestamp> day =
+        d -> new java.sql.Timestamp(t0.getTime() + d * 86_400_000L);
+    // two rings merged into one cluster: three created in January, three in June, one old
+    // account; the January three work a UTC+9 shift claiming UTC-5
+    List<Row> rows =
+        List.of(
+            RowFactory.create("a", "k", day.apply(0), 50L, 9, -5),
+            RowFactory.create("b", "k", day.apply(10), 50L, 9, -5),
+            RowFactory.create("c", "k", day.apply(20), 50L, 8, -5),
+            RowFactory.create("d", "k", day.apply(150), 50L, -5, -5),
+            RowFactory.create("e", "k", day.apply(155), 50L, -5, -5),
+            RowFactory.create("f", "k", day.apply(200), 5L, 9, -5),
+            RowFactory.create("g", "k", day.apply(-900), 50L, 3, -5));
+    Dataset<Row> members = spark().createDataFrame(rows, schema);
+    Row burst = Scoring.creationBursts(members).first();
+    assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(3L);
+    Dataset<Row> offsets =
+        spark()
+            .createDataFrame(
+                List.of(RowFactory.create("k", 9)),
+                new StructType()
+                    .add(Clustering.COMPONENT, "string")
+                    .add(Scoring.WORKING_OFFSET, "int"));
+    Row shift = Scoring.sharedShifts(members, offsets).first();
+    // a, b, c agree within an hour of UTC+9 and sit 13-14 h (so 10-11 h round the clock) from
+    // UTC-5; f has too few logins to tell; d, e work their claimed zone; g another shift
+    assertThat(shift.<Double>getAs(Scoring.SHARED_SHIFT_SHARE)).isCloseTo(3.0 / 7, within(1e-9));
+  }
+
+  @Test
   void activeDaysAreDistinctDaysNotTheBusiestAddresssDays() {
     TestData data = new TestData().account("a", "US", "America/New_York", DAY, "individual");
     // a rotating VPN exit: one address a day
