@@ -47,7 +47,7 @@ final class FamilyWorld implements Platform {
   }
 
   /** Members of a non-staggered team log in on the team's session times of the day. */
-  record Team(long seed, int sessions) {}
+  record Team(long seed, int sessions, ZoneId zone, int startHour, int span) {}
 
   /** Where a login comes from; {@code r} is the login's own stream, so the result is determined. */
   interface IpSource {
@@ -182,7 +182,19 @@ final class FamilyWorld implements Platform {
     boolean coherent = style.equals("farm") || r.nextDouble() < draw.coherentShare();
     String shift = coherent || r.nextDouble() < draw.claimedShiftShare() ? "claimed" : "home";
     boolean staggered = r.nextDouble() < draw.staggerShare();
-    Team team = staggered ? null : new Team(r.nextLong(), 2 + r.nextInt(3));
+    // Coherent rings mostly claim one US zone; a team sitting together logs in on one clock.
+    String ringUsZone = US_WORK_ZONES[r.nextInt(US_WORK_ZONES.length)];
+    ZoneId teamZone =
+        shift.equals("home")
+            ? homeZone
+            : ZoneId.of(
+                coherent
+                    ? ringUsZone
+                    : FamilyNet.country(
+                            FamilyNet.RING_CLAIMS[r.nextInt(FamilyNet.RING_CLAIMS.length)])
+                        .zones()[0]);
+    Team team =
+        staggered ? null : new Team(r.nextLong(), 2 + r.nextInt(3), teamZone, 8 + r.nextInt(2), 9);
     double slip = shift.equals("claimed") ? WorldDraw.between(r, 0, 0.15) : 0;
     double leak = WorldDraw.between(r, 0, draw.leakRate());
     int provider = net.provider(r);
@@ -226,6 +238,9 @@ final class FamilyWorld implements Platform {
               : FamilyNet.country(
                   coherent ? "US" : FamilyNet.RING_CLAIMS[r.nextInt(FamilyNet.RING_CLAIMS.length)]);
       Account a = account(style, id, claim, r);
+      if (claim.code().equals("US") && r.nextDouble() < 0.7) {
+        a.zone = ringUsZone;
+      }
       a.operator = true;
       a.shift = shift;
       LocalDate created = start.plusDays(r.nextInt(spread));
@@ -630,6 +645,9 @@ final class FamilyWorld implements Platform {
     Plan plan = new Plan();
     plan.after = p;
     a.plan = plan;
+    if (!a.payouts.isEmpty()) {
+      return a; // paid through the agency's or the household's method only
+    }
     a.payouts.add(
         new String[] {
           Population.token("pm", r),
@@ -697,7 +715,10 @@ final class FamilyWorld implements Platform {
       SplittableRandom t = new SplittableRandom(p.team.seed() + dayIndex);
       sessions = new int[p.team.sessions()];
       for (int i = 0; i < sessions.length; i++) {
-        sessions[i] = p.startHour * 60 + t.nextInt(p.span * 60);
+        sessions[i] =
+            p.team.startHour() * 60
+                + t.nextInt(p.team.span() * 60)
+                - offsetMinutes(p.team.zone(), day);
       }
     }
     List<Login> out = new ArrayList<>(n);
@@ -707,7 +728,7 @@ final class FamilyWorld implements Platform {
       if (p.slipZone != null && r.nextDouble() < p.slip) {
         utcMinute = 9 * 60 + r.nextInt(9 * 60) - offsetMinutes(p.slipZone, day);
       } else if (sessions != null && r.nextInt(10) < 8) {
-        utcMinute = sessions[r.nextInt(sessions.length)] + r.nextInt(20) - offset;
+        utcMinute = sessions[r.nextInt(sessions.length)] + r.nextInt(20);
       } else {
         utcMinute = p.startHour * 60 + r.nextInt(p.span * 60) - offset;
       }
