@@ -1,24 +1,99 @@
 #!/usr/bin/env bash
-# Detection quality on generated data: for each seed and mix, generate, run the nightly job,
-# evaluate against the truth. Usage: bench/evaluate.sh [ACCOUNTS] [SEEDS...]
+# The cross-world protocol: detection quality over a family of generated worlds, each drawn from
+# ranges for its seed (generate --world family). Fit and tune on the train seeds only; report on the
+# test seeds, which nobody looks at while tuning. For each world: generate, run the nightly job,
+# export account_risk (and cluster_risk), then one table over all worlds (eval.CrossWorld): per
+# world AP, precision and recall at high+critical and rings recovered; median and worst world;
+# recall pooled per ring style and per ring-size band; false-positive rate pooled per benign kind.
+#
+# usage: bench/evaluate.sh [--split train|test|all] [--accounts 20000] [--worlds N] [--days 30]
+#                          [--operator-share-range 0.005,0.03] [--train-csv] [--fresh]
+#                          [--classic SEED...]
+#   --split        which seeds (default test)
+#   --worlds N     only the first N worlds of the split (a quick look)
+#   --train-csv    also write $EVAL_DIR/<world>/train.csv: every numeric column of account_risk
+#                  and of the account's cluster_risk row (prefixed cluster_) beside the truth label
+#   --fresh        regenerate and rerun worlds already done (default: reuse a finished world
+#                  whose generation flags are the same)
+#   --classic S..  instead of the family, the classic generator's default mix on these seeds
+# Environment: EVAL_DIR (default /tmp/cohortwatch-eval), COHORTWATCH_HMAC_KEY (default a fixed
+# evaluation key). Worlds run one at a time: the machine has two cores.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-accounts="${1:-5000}"; shift || true
-seeds=("${@:-11 12 13}")
+cw="$here/bin/cohortwatch"
+
+# The seeds, listed once. Never tune on a test seed.
+TRAIN_SEEDS=(1001 1002 1003 1004 1005 1006 1007 1008 1009 1010 1011 1012)
+TEST_SEEDS=(2001 2002 2003 2004 2005 2006 2007 2008 2009 2010 2011 2012
+  2013 2014 2015 2016 2017 2018 2019 2020 2021 2022 2023 2024)
+
+split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 fresh=0 classic=()
+end_date=2026-11-20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --split) split="$2"; shift 2 ;;
+    --accounts) accounts="$2"; shift 2 ;;
+    --days) days="$2"; shift 2 ;;
+    --worlds) limit="$2"; shift 2 ;;
+    --operator-share-range) range="$2"; shift 2 ;;
+    --train-csv) train_csv=1; shift ;;
+    --fresh) fresh=1; shift ;;
+    --classic) shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do classic+=("$1"); shift; done ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "evaluate.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$split" in
+  train) seeds=("${TRAIN_SEEDS[@]}") ;;
+  test) seeds=("${TEST_SEEDS[@]}") ;;
+  all) seeds=("${TRAIN_SEEDS[@]}" "${TEST_SEEDS[@]}") ;;
+  *) echo "evaluate.sh: --split must be train, test or all" >&2; exit 2 ;;
+esac
+if [ ${#classic[@]} -gt 0 ]; then seeds=("${classic[@]}"); fi
+if [ "$limit" -gt 0 ] && [ "$limit" -lt ${#seeds[@]} ]; then seeds=("${seeds[@]:0:$limit}"); fi
+
 work="${EVAL_DIR:-/tmp/cohortwatch-eval}"
 export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-evaluation-key}"
-declare -A mixes=(
-  [default]=""
-  [other]="--operator-share 0.03 --ring-mix blatant=0.3,careful=1.5,farm=1 --home-shift-share 0.4 --benign-mix campus=2,cgnat=1,vpn=3,office=1,household=1,agency=3,traveller=1 --campus-size 400"
-)
-for mix in default other; do
-  for seed in ${seeds[@]}; do
-    dir="$work/$mix-$seed"
-    rm -rf "$dir"
-    # shellcheck disable=SC2086
-    "$here/bin/cohortwatch" generate --out "$dir/in" --accounts "$accounts" --days 30 --seed "$seed" ${mixes[$mix]} >/dev/null
-    "$here/bin/cohortwatch" run --input "$dir/in" --warehouse "$dir/wh" --date 2026-11-20 >/dev/null 2>"$dir.log"
-    echo "== mix=$mix seed=$seed accounts=$accounts"
-    "$here/bin/cohortwatch" evaluate --truth "$dir/in" --warehouse "$dir/wh" 2>/dev/null
-  done
+mkdir -p "$work"
+names=()
+for seed in "${seeds[@]}"; do
+  if [ ${#classic[@]} -gt 0 ]; then
+    name="classic-$seed"
+    flags=(--seed "$seed")
+  else
+    name="family-$seed"
+    flags=(--world family --seed "$seed" --operator-share-range "$range")
+  fi
+  flags+=(--accounts "$accounts" --days "$days" --end-date "$end_date")
+  names+=("$name")
+  dir="$work/$name"
+  key="${flags[*]}"
+  if [ "$fresh" = 0 ] && [ -f "$dir/done" ] && [ "$(cat "$dir/done")" = "$key" ] \
+    && { [ "$train_csv" = 0 ] || [ -f "$dir/cluster_risk.jsonl" ]; }; then
+    echo "== $name: reusing $dir (same flags; --fresh to redo)" >&2
+    continue
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  start=$(date +%s)
+  "$cw" generate --out "$dir/in" "${flags[@]}" >"$dir/generate.log" 2>&1 \
+    || { echo "evaluate.sh: generate failed, see $dir/generate.log" >&2; exit 1; }
+  "$cw" run --input "$dir/in" --warehouse "$dir/wh" --date "$end_date" >"$dir/run.log" 2>&1 \
+    || { echo "evaluate.sh: run failed, see $dir/run.log" >&2; exit 1; }
+  "$cw" export --warehouse "$dir/wh" --table account_risk --format jsonl \
+    --out "$dir/account_risk.jsonl" >"$dir/export.log" 2>&1 \
+    || { echo "evaluate.sh: export failed, see $dir/export.log" >&2; exit 1; }
+  if [ "$train_csv" = 1 ]; then
+    "$cw" export --warehouse "$dir/wh" --table cluster_risk --format jsonl \
+      --out "$dir/cluster_risk.jsonl" >>"$dir/export.log" 2>&1 \
+      || { echo "evaluate.sh: export failed, see $dir/export.log" >&2; exit 1; }
+  fi
+  echo "$key" >"$dir/done"
+  echo "== $name: $(( $(date +%s) - start )) s ($dir)" >&2
 done
+
+list="$(IFS=,; echo "${names[*]}")"
+agg=(--eval-dir "$work" --worlds "$list")
+if [ "$train_csv" = 1 ]; then agg+=(--train-csv); fi
+echo "== split=$split accounts=$accounts days=$days worlds=${#names[@]} operator-share-range=$range"
+COHORTWATCH_MAIN=com.cohortwatch.eval.CrossWorld "$cw" "${agg[@]}"

@@ -52,11 +52,12 @@ public final class Generator {
       Path out = Paths.get(config.out());
       boolean direct = config.format().equals("jsonl");
       Path jsonRoot = direct ? out : Files.createTempDirectory("cohortwatch-gen");
-      Population population = Population.build(config);
+      Platform population =
+          config.world().equals("family") ? FamilyWorld.build(config) : Population.build(config);
       Truth truth = new Truth();
       writeAccounts(jsonRoot, population, config, truth);
       writePayouts(jsonRoot, population, truth);
-      writeIntel(jsonRoot, truth);
+      writeIntel(jsonRoot, population, truth);
       if (config.decisionShare() > 0) {
         writeDecisions(jsonRoot, population, config);
       }
@@ -67,13 +68,13 @@ public final class Generator {
       truth.write(out.resolve("truth"), population, config);
       LOG.info(
           "generated {} accounts, {} logins, {} bad records, {} duplicate deliveries in {}",
-          population.accounts.size(),
+          population.accounts().size(),
           logins,
           truth.badTotal(),
           truth.duplicates,
           out);
       return new GenerateSummary(
-          out.toString(), population.accounts.size(), logins, truth.badTotal(), truth.duplicates);
+          out.toString(), population.accounts().size(), logins, truth.badTotal(), truth.duplicates);
     } catch (IOException e) {
       throw new CohortWatchException("cannot write generated data: " + e.getMessage());
     }
@@ -87,11 +88,11 @@ public final class Generator {
     return g;
   }
 
-  private static void writeAccounts(Path root, Population p, GeneratorConfig c, Truth truth)
+  private static void writeAccounts(Path root, Platform p, GeneratorConfig c, Truth truth)
       throws IOException {
     try (JsonGenerator g = jsonLines(root.resolve("accounts/accounts.jsonl"))) {
       SplittableRandom bad = new SplittableRandom(c.seed() * 31 + 7);
-      for (Population.Account a : p.accounts) {
+      for (Population.Account a : p.accounts()) {
         g.writeStartObject();
         g.writeStringField(Cols.ACCOUNT_ID, a.id);
         g.writeStringField(Cols.CREATED_AT, a.createdAt.toString());
@@ -124,15 +125,18 @@ public final class Generator {
     g.writeRaw("\n" + line);
   }
 
-  private static void writePayouts(Path root, Population p, Truth truth) throws IOException {
+  private static void writePayouts(Path root, Platform p, Truth truth) throws IOException {
     try (JsonGenerator g = jsonLines(root.resolve("payout_methods/payout_methods.jsonl"))) {
-      for (Population.Account a : p.accounts) {
+      for (Population.Account a : p.accounts()) {
         for (String[] m : a.payouts) {
           g.writeStartObject();
           g.writeStringField(Cols.ACCOUNT_ID, a.id);
           g.writeStringField(Cols.PAYOUT_METHOD_ID, m[0]);
           g.writeStringField(Cols.METHOD_TYPE, m[1]);
-          g.writeStringField(Cols.ADDED_AT, a.createdAt.plusSeconds(86_400).toString());
+          // Family worlds date each method (payouts change mid-window); classic: a day after
+          // signup.
+          g.writeStringField(
+              Cols.ADDED_AT, m.length > 2 ? m[2] : a.createdAt.plusSeconds(86_400).toString());
           g.writeEndObject();
           truth.valid("payout_methods");
         }
@@ -140,9 +144,9 @@ public final class Generator {
     }
   }
 
-  private static void writeIntel(Path root, Truth truth) throws IOException {
+  private static void writeIntel(Path root, Platform p, Truth truth) throws IOException {
     try (JsonGenerator g = jsonLines(root.resolve("ip_intel/ip_intel.jsonl"))) {
-      for (String[] r : World.intel()) {
+      for (String[] r : p.intel()) {
         g.writeStartObject();
         g.writeStringField(Cols.NETWORK, r[0]);
         g.writeStringField(Cols.ASN, r[1]);
@@ -155,11 +159,10 @@ public final class Generator {
     }
   }
 
-  private static void writeDecisions(Path root, Population p, GeneratorConfig c)
-      throws IOException {
+  private static void writeDecisions(Path root, Platform p, GeneratorConfig c) throws IOException {
     SplittableRandom r = new SplittableRandom(c.seed() * 17 + 3);
     try (JsonGenerator g = jsonLines(root.resolve("decisions/decisions.jsonl"))) {
-      for (Population.Account a : p.accounts) {
+      for (Population.Account a : p.accounts()) {
         if (r.nextDouble() < c.decisionShare()) {
           g.writeStartObject();
           g.writeStringField(Cols.ACCOUNT_ID, a.id);
@@ -174,7 +177,7 @@ public final class Generator {
     }
   }
 
-  private static long writeLogins(Path root, Population p, GeneratorConfig c, Truth truth)
+  private static long writeLogins(Path root, Platform p, GeneratorConfig c, Truth truth)
       throws IOException {
     LocalDate first = c.endDate().minusDays(c.days() - 1L);
     // Late events go into a later folder: keep a buffer per target day.
@@ -191,7 +194,7 @@ public final class Generator {
           late.writeTo(os);
         }
         SplittableRandom dayRandom = new SplittableRandom(c.seed() * 1_000_003L + d);
-        for (Population.Account a : p.accounts) {
+        for (Population.Account a : p.accounts()) {
           List<Population.Login> logins = p.loginsOf(a, day, d);
           for (Population.Login l : logins) {
             byte[] line = loginLine(l, a, dayRandom);
@@ -396,11 +399,19 @@ public final class Generator {
           .sum();
     }
 
-    void write(Path dir, Population p, GeneratorConfig c) throws IOException {
+    void write(Path dir, Platform p, GeneratorConfig c) throws IOException {
       Files.createDirectories(dir);
+      Map<String, Integer> sizes = new TreeMap<>();
+      for (Population.Account a : p.accounts()) {
+        if (a.group != null) {
+          sizes.merge(a.group, 1, Integer::sum);
+        }
+      }
       try (BufferedWriter w = Files.newBufferedWriter(dir.resolve("accounts.csv"))) {
-        w.write("account_id,label,group_id,kind,style,shift\n");
-        for (Population.Account a : p.accounts) {
+        // The first six columns are the classic ones, which Evaluation reads; the rest are added.
+        w.write(
+            "account_id,label,group_id,kind,style,shift,group_size,changed_hands,facilitator\n");
+        for (Population.Account a : p.accounts()) {
           w.write(
               String.join(
                   ",",
@@ -409,7 +420,10 @@ public final class Generator {
                   a.group == null ? "" : a.group,
                   a.kind,
                   a.operator() ? a.kind : "",
-                  a.shift == null ? "" : a.shift));
+                  a.shift == null ? "" : a.shift,
+                  String.valueOf(a.group == null ? 1 : sizes.get(a.group)),
+                  a.changedHands == null ? "" : a.changedHands,
+                  a.facilitator == null ? "" : a.facilitator));
           w.write('\n');
         }
       }
@@ -438,6 +452,12 @@ public final class Generator {
       params.put("benign_group_share", c.benignGroupShare());
       params.put("campus_size", c.campusSize());
       params.put("hub_accounts", c.hubAccounts());
+      params.put("world", c.world());
+      if (!p.drawn().isEmpty()) {
+        mapper
+            .writerWithDefaultPrettyPrinter()
+            .writeValue(dir.resolve("world.json").toFile(), new TreeMap<>(p.drawn()));
+      }
       mapper
           .writerWithDefaultPrettyPrinter()
           .writeValue(dir.resolve("params.json").toFile(), params);

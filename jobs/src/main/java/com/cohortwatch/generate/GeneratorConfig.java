@@ -31,7 +31,23 @@ public record GeneratorConfig(
     double benignGroupShare,
     int campusSize,
     int hubAccounts,
-    String realRanges) {
+    String realRanges,
+    String world,
+    boolean operatorShareGiven,
+    double operatorShareLo,
+    double operatorShareHi) {
+
+  /** Flags of the classic world only: the family world draws these from ranges per seed. */
+  static final Set<String> CLASSIC_ONLY =
+      Set.of(
+          "ring-mix",
+          "ring-size-min",
+          "ring-size-max",
+          "home-shift-share",
+          "benign-mix",
+          "benign-group-share",
+          "campus-size",
+          "hub-accounts");
 
   public static final Set<String> FLAGS =
       Set.of(
@@ -53,7 +69,9 @@ public record GeneratorConfig(
           "benign-group-share",
           "campus-size",
           "hub-accounts",
-          "real-ranges");
+          "real-ranges",
+          "world",
+          "operator-share-range");
 
   public static final String HELP =
       """
@@ -79,6 +97,12 @@ public record GeneratorConfig(
                                   login of theirs comes from that single IP (the memory-safety hub)
         --real-ranges DIR         a folder laid out like shared/reference-data: VPN exits and hosting
                                   addresses are drawn from its real CIDR lists
+        --world classic           classic: the fixed mix above. family: every proportion and behaviour
+                                  is drawn per seed from ranges (see docs/EVALUATION.md); the mix
+                                  flags above are then refused, and truth/world.json says what was drawn
+        --operator-share-range 0.001,0.01
+                                  family world: the operator share is drawn from this range
+                                  (raise it for evaluation worlds; --operator-share fixes it instead)
       """;
 
   public static GeneratorConfig fromOptions(Map<String, String> o) {
@@ -105,6 +129,21 @@ public record GeneratorConfig(
     } catch (DateTimeParseException e) {
       throw new UsageException("generate: --end-date must be YYYY-MM-DD");
     }
+    String world = o.getOrDefault("world", "classic").toLowerCase(Locale.ROOT);
+    if (!Set.of("classic", "family").contains(world)) {
+      throw new UsageException("generate: --world must be classic or family");
+    }
+    if (world.equals("family")) {
+      for (String k : o.keySet()) {
+        if (CLASSIC_ONLY.contains(k)) {
+          throw new UsageException(
+              "generate: --" + k + " is a classic-world flag; --world family draws it per seed");
+        }
+      }
+    } else if (o.containsKey("operator-share-range")) {
+      throw new UsageException("generate: --operator-share-range needs --world family");
+    }
+    double[] range = range(o, "operator-share-range", 0.001, 0.01);
     int hubAccounts = intFlag(o, "hub-accounts", 0, 0, 50_000_000);
     if (hubAccounts > accounts) {
       throw new UsageException("generate: --hub-accounts is more than --accounts");
@@ -137,7 +176,32 @@ public record GeneratorConfig(
         share(o, "benign-group-share", 0.35),
         intFlag(o, "campus-size", 200, 5, 100_000),
         hubAccounts,
-        o.get("real-ranges"));
+        o.get("real-ranges"),
+        world,
+        o.containsKey("operator-share"),
+        range[0],
+        range[1]);
+  }
+
+  private static double[] range(Map<String, String> o, String name, double lo, double hi) {
+    String v = o.get(name);
+    if (v == null) {
+      return new double[] {lo, hi};
+    }
+    String[] parts = v.split(",");
+    try {
+      if (parts.length != 2) {
+        throw new NumberFormatException();
+      }
+      double a = Double.parseDouble(parts[0].trim());
+      double b = Double.parseDouble(parts[1].trim());
+      if (a < 0 || b > 1 || b < a) {
+        throw new NumberFormatException();
+      }
+      return new double[] {a, b};
+    } catch (NumberFormatException e) {
+      throw new UsageException("generate: --" + name + " takes LO,HI with 0 <= LO <= HI <= 1");
+    }
   }
 
   private static int intFlag(Map<String, String> o, String name, int fallback, int lo, int hi) {

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** The accounts of the synthetic platform, their groups and how each one logs in. */
-final class Population {
+final class Population implements Platform {
   final List<Account> accounts = new ArrayList<>();
   private final GeneratorConfig config;
   private final LocalDate firstDay;
@@ -19,6 +19,16 @@ final class Population {
   private Population(GeneratorConfig config) {
     this.config = config;
     this.firstDay = config.endDate().minusDays(config.days() - 1L);
+  }
+
+  @Override
+  public List<Account> accounts() {
+    return accounts;
+  }
+
+  @Override
+  public List<String[]> intel() {
+    return World.intel();
   }
 
   /** Shared infrastructure of a group (ring, campus, office, household, agency). */
@@ -61,9 +71,16 @@ final class Population {
     int endHour;
     ZoneId hourZone;
     boolean weekdaysOnly;
+    // Family world only: members in the account's group, whether it changed hands mid-window, the
+    // facilitator hosting its laptop, and how it behaves.
+    int groupSize;
+    String changedHands;
+    String facilitator;
+    FamilyWorld.Plan plan;
+    boolean operator;
 
     boolean operator() {
-      return kind.equals("blatant") || kind.equals("careful") || kind.equals("farm");
+      return operator || kind.equals("blatant") || kind.equals("careful") || kind.equals("farm");
     }
   }
 
@@ -377,7 +394,8 @@ final class Population {
   }
 
   /** The logins of one account on one UTC day, from its own random stream. */
-  List<Login> loginsOf(Account a, LocalDate day, int dayIndex) {
+  @Override
+  public List<Login> loginsOf(Account a, LocalDate day, int dayIndex) {
     SplittableRandom r =
         new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + a.index * 1_000_003L + dayIndex);
     if (day.isBefore(a.createdAt.atZone(ZoneOffset.UTC).toLocalDate())) {
