@@ -75,6 +75,7 @@ public final class Scoring {
   public static final String SHARED_SHIFT_SHARE = "shared_shift_share";
   public static final String FAR_ABROAD_SHARE = "far_shift_abroad_share";
   public static final String FAR_HIDDEN_SHARE = "far_shift_hidden_share";
+  public static final String HIDDEN_ABROAD_SHARE = "hidden_abroad_share";
   public static final String LOGIT = "logit";
 
   /** The model's own logit, before review feedback moved it. */
@@ -121,6 +122,7 @@ public final class Scoring {
                 safeDiv(sum(Features.HOME_LOGINS), sum(Cols.LOGINS)).as(HOME_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_ABROAD)).as(FAR_ABROAD_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_HIDDEN)).as(FAR_HIDDEN_SHARE),
+                ExactSums.avg(ownValue(ModelInputs.OWN_HIDDEN_ABROAD)).as(HIDDEN_ABROAD_SHARE),
                 // 0/1 values: a plain avg is exact in any order
                 avg(when(col(Cols.PROFILE_TYPE).equalTo("agency_member"), 1.0).otherwise(0.0))
                     .as(AGENCY_SHARE))
@@ -398,6 +400,7 @@ public final class Scoring {
       case ModelInputs.OWN_HOME -> homeShare();
       case ModelInputs.OWN_FAR_SHIFT_ABROAD -> tz.multiply(foreignShare());
       case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> tz.multiply(anonShare());
+      case ModelInputs.OWN_HIDDEN_ABROAD -> anonShare().multiply(foreignShare());
       default -> throw new IllegalArgumentException(input + " is not an own input");
     };
   }
@@ -413,6 +416,7 @@ public final class Scoring {
       case ModelInputs.OWN_HOME, ModelInputs.CLUSTER_HOME -> clamp01(col(HOME_SHARE));
       case ModelInputs.OWN_FAR_SHIFT_ABROAD -> clamp01(col(FAR_ABROAD_SHARE));
       case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> clamp01(col(FAR_HIDDEN_SHARE));
+      case ModelInputs.OWN_HIDDEN_ABROAD -> clamp01(col(HIDDEN_ABROAD_SHARE));
       case ModelInputs.IN_CLUSTER -> lit(1.0);
       case ModelInputs.CLUSTER_SIZE ->
           clamp01(org.apache.spark.sql.functions.log(size.cast("double")).divide(Math.log(100)));

@@ -48,6 +48,7 @@ public final class ModelInputs {
   public static final String OWN_HOME = "own_home";
   public static final String OWN_FAR_SHIFT_ABROAD = "own_far_shift_abroad";
   public static final String OWN_FAR_SHIFT_HIDDEN = "own_far_shift_hidden";
+  public static final String OWN_HIDDEN_ABROAD = "own_hidden_abroad";
   public static final String IN_CLUSTER = "in_cluster";
   public static final String CLUSTER_SIZE = "cluster_size";
   public static final String CLUSTER_IDENTITY_SPREAD = "cluster_identity_spread";
@@ -99,6 +100,13 @@ public final class ModelInputs {
               "FAR_SHIFT_BEHIND_VPN",
               "own_tz_mismatch x own_anonymised: a far-away shift worked through VPN or hosting"
                   + " addresses"),
+          new Input(
+              OWN_HIDDEN_ABROAD,
+              Sign.RAISES,
+              "HIDDEN_ABROAD",
+              "own_anonymised x own_foreign: logins mostly through VPN or hosting, and the few"
+                  + " others from outside the claimed country (an honest VPN user's other logins"
+                  + " come from home)"),
           new Input(
               IN_CLUSTER,
               Sign.EITHER,

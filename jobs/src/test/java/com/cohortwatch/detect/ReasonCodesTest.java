@@ -49,6 +49,7 @@ class ReasonCodesTest {
     m.put(Scoring.SHARED_SHIFT_SHARE, 0.0);
     m.put(Scoring.FAR_ABROAD_SHARE, 0.0);
     m.put(Scoring.FAR_HIDDEN_SHARE, 0.0);
+    m.put(Scoring.HIDDEN_ABROAD_SHARE, 0.0);
     return m;
   }
 
