@@ -293,6 +293,11 @@ public final class Scoring {
       case "FAR_SHIFT_BEHIND_VPN" ->
           format_string(
               "members work a far-away %s shift through hosting or VPN addresses", col(WORKING_TZ));
+      case "HIDDEN_ABROAD" ->
+          format_string(
+              "members log in mostly through hosting or VPN addresses (%d %%) and the rest from"
+                  + " outside their claimed countries (%d %%)",
+              percent(col(ANON_SHARE)), percent(col(FOREIGN_SHARE)));
       case "SHARED_INFRASTRUCTURE" ->
           format_string("%d accounts are linked by shared infrastructure", size);
       case "IDENTITY_SPREAD" ->
@@ -370,6 +375,11 @@ public final class Scoring {
           format_string(
               "works a far-away %s shift through hosting or VPN addresses (%d %% of logins)",
               shift, percent(anonShare()));
+      case "HIDDEN_ABROAD" ->
+          format_string(
+              "%d %% of logins through hosting or VPN addresses and %d %% of the rest from outside"
+                  + " the claimed country %s",
+              percent(anonShare()), percent(foreignShare()), claimedCountry);
       default -> throw new IllegalArgumentException("no account text for " + code);
     };
   }

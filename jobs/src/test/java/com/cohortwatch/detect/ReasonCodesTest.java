@@ -142,6 +142,16 @@ class ReasonCodesTest {
   }
 
   @Test
+  void hiddenAbroad() {
+    assertReason(
+        Map.of(
+            Scoring.HIDDEN_ABROAD_SHARE, 0.8, Scoring.ANON_SHARE, 0.9, Scoring.FOREIGN_SHARE, 0.7),
+        "HIDDEN_ABROAD",
+        "mostly through hosting or VPN addresses (90 %) and the rest from outside their claimed"
+            + " countries (70 %)");
+  }
+
+  @Test
   void sharedDevice() {
     assertReason(
         Map.of(Scoring.MAX_DEVICE_MEMBERS, 5L, Scoring.SHARED_DEVICES, 2L),
