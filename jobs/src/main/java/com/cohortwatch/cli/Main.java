@@ -443,9 +443,39 @@ public final class Main {
     }
   }
 
+  /** One line per command for the top-level help, in the order the commands were added. */
+  private static final Map<String, String> SUMMARIES =
+      Map.ofEntries(
+          Map.entry("run", "ingest the landed logins, score one date, publish the gold tables"),
+          Map.entry("backfill", "the nightly run of every date in a range, in order"),
+          Map.entry(
+              "backtest",
+              "rescore past dates into a scratch warehouse and compare with what was published"),
+          Map.entry("export", "one table, or the moderation feed of changed flags, to a file"),
+          Map.entry("generate", "synthetic platform data with known rings, for tests and demos"),
+          Map.entry("evaluate", "detection quality of account_risk against generated truth"),
+          Map.entry("report", "a self-contained HTML report of one run date"),
+          Map.entry("purge", "delete rows dated before a date and VACUUM (retention)"),
+          Map.entry("erase", "remove one account from every table (erasure request)"));
+
+  Set<String> commandNames() {
+    return commands.keySet();
+  }
+
   private String usage() {
-    return "usage: cohortwatch <command> [flags]   (cohortwatch <command> --help)\ncommands: "
-        + String.join(", ", commands.keySet());
+    StringBuilder sb =
+        new StringBuilder(
+            "usage: cohortwatch <command> [flags]   (cohortwatch <command> --help)\ncommands:\n");
+    commands
+        .keySet()
+        .forEach(c -> sb.append(String.format("  %-9s %s%n", c, SUMMARIES.getOrDefault(c, ""))));
+    sb.append(
+        "  --version print the versions of CohortWatch, Spark and Delta Lake and the git commit\n");
+    sb.append(
+        "debugging: COHORTWATCH_DEBUG=1 prints the stack trace of a failure;"
+            + " COHORTWATCH_JAVA_OPTS=-Dcohortwatch.ui=true opens the Spark UI (README,"
+            + " \"Debugging\")");
+    return sb.toString();
   }
 
   /** Runs one command line; returns the exit code. */
@@ -458,9 +488,17 @@ public final class Main {
       out.println(usage());
       return 0;
     }
+    if (args[0].equals("--version") || args[0].equals("version")) {
+      out.println(BuildInfo.load().describe());
+      return 0;
+    }
     Command command = commands.get(args[0]);
     if (command == null) {
-      err.println("cohortwatch: unknown command '" + args[0] + "'; " + usage().split("\n")[1]);
+      err.println(
+          "cohortwatch: unknown command '"
+              + args[0]
+              + "'; commands: "
+              + String.join(", ", commands.keySet()));
       return 2;
     }
     try {
