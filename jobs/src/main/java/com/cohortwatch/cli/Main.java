@@ -3,6 +3,7 @@ package com.cohortwatch.cli;
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.config.SettingsSources;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
@@ -47,8 +48,10 @@ public final class Main {
         --input DIR           input root in the contract's layout (any Hadoop path)
         --warehouse DIR       Delta warehouse root
         --lookback-days N     scoring window ending on the run date (default 30)
-        --config FILE         JSON file of settings (see below)
+        --config FILE         JSON file of settings (see below; any Hadoop path)
         --conf KEY=VALUE      one setting; repeatable; overrides --config
+      Settings, weakest first: the default below, spark.cohortwatch.KEY in the Spark
+      configuration (spark-submit --conf before the jar, spark-defaults.conf), --config, --conf.
       """;
 
   private final Map<String, Command> commands = new LinkedHashMap<>();
@@ -417,11 +420,12 @@ public final class Main {
         });
   }
 
-  private static RunConfig runConfig(Options o, LocalDate date) {
+  static RunConfig runConfig(Options o, LocalDate date) {
     String input = o.required("input");
     String warehouse = o.required("warehouse");
     int lookback = o.positiveInt("lookback-days", 30);
-    Settings settings = Settings.resolve(o.optionalPath("config"), o.confOverrides());
+    Settings settings =
+        SettingsSources.resolve(o.has("config") ? o.required("config") : null, o.confOverrides());
     boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
     return new RunConfig(input, warehouse, date, lookback, settings, sample);
   }
