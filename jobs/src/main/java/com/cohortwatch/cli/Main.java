@@ -61,26 +61,47 @@ public final class Main {
         "run",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "date", "lookback-days", "config");
+            return Set.of("input", "warehouse", "date", "lookback-days", "config", "summary-json");
           }
 
           public String help() {
             return "usage: cohortwatch run --input DIR --warehouse DIR --date YYYY-MM-DD"
-                + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]\n"
+                + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]"
+                + " [--summary-json FILE]\n"
                 + "Ingests the logins landed up to --date (and any earlier day not yet ingested),"
                 + " scores every account active in the lookback window and publishes the gold"
                 + " tables for run_date = --date.\n"
                 + RUN_FLAGS_HELP
                 + "  --date YYYY-MM-DD     the run date\n"
+                + "  --summary-json FILE   also write the run's run_metrics row as JSON (status,"
+                + " rows read / rejected / written per table, stage seconds, published versions),"
+                + " on success and on failure (any Hadoop path)\n"
                 + "settings:\n"
                 + Settings.describe();
           }
 
           public void execute(Options o, PrintStream out) {
             RunConfig config = runConfig(o, o.date("date"));
+            String summaryFile = o.has("summary-json") ? o.required("summary-json") : null;
             withSession(
                 "cohortwatch-run " + config.runDate(),
-                spark -> printSummary(out, NightlyRun.run(spark, config)));
+                spark -> {
+                  RunMetrics metrics = new RunMetrics(config.runDate(), "run");
+                  java.time.Instant started = java.time.Instant.now();
+                  try {
+                    NightlyRun.run(spark, config, metrics);
+                  } catch (RuntimeException e) {
+                    if (summaryFile != null) {
+                      writeSummary(spark, summaryFile, metrics, started, e);
+                    }
+                    throw e;
+                  }
+                  printSummary(out, metrics);
+                  if (summaryFile != null) {
+                    out.println(
+                        "summary: " + writeSummary(spark, summaryFile, metrics, started, null));
+                  }
+                });
           }
         });
     commands.put(
@@ -428,6 +449,28 @@ public final class Main {
         SettingsSources.resolve(o.has("config") ? o.required("config") : null, o.confOverrides());
     boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
     return new RunConfig(input, warehouse, date, lookback, settings, sample);
+  }
+
+  /** Writes the --summary-json file; returns where it landed. */
+  static String writeSummary(
+      SparkSession spark,
+      String file,
+      RunMetrics metrics,
+      java.time.Instant started,
+      RuntimeException failure) {
+    String json =
+        metrics
+            .finalRow()
+            .map(com.cohortwatch.metrics.RunSummaryJson::of)
+            .orElseGet(
+                () ->
+                    com.cohortwatch.metrics.RunSummaryJson.failedBeforeStart(
+                        metrics.command(),
+                        metrics.runDate(),
+                        started,
+                        failure == null ? null : oneLine(String.valueOf(failure.getMessage()))));
+    return com.cohortwatch.io.TextFile.write(spark.sparkContext().hadoopConfiguration(), file, json)
+        .path();
   }
 
   private static void printSummary(PrintStream out, RunMetrics metrics) {
