@@ -18,15 +18,18 @@ record BuildInfo(
     String delta) {
 
   static final String RESOURCE = "/cohortwatch-build.properties";
+  static final String COMMIT_RESOURCE = "/cohortwatch-commit.properties";
 
   static BuildInfo load() {
     Properties p = new Properties();
-    try (InputStream in = BuildInfo.class.getResourceAsStream(RESOURCE)) {
-      if (in != null) {
-        p.load(in);
+    for (String resource : new String[] {RESOURCE, COMMIT_RESOURCE}) {
+      try (InputStream in = BuildInfo.class.getResourceAsStream(resource)) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        // an unreadable resource only loses the build-time details; the runtime ones still print
       }
-    } catch (IOException e) {
-      // an unreadable resource only loses the build-time details; the runtime ones still print
     }
     String commit = filled(p.getProperty("commit"));
     if (!commit.equals("unknown") && "true".equals(p.getProperty("dirty"))) {
