@@ -146,14 +146,16 @@ public final class Main {
         "export",
         new Command() {
           public Set<String> flags() {
-            return Set.of("warehouse", "table", "date", "format", "out", "changes-since");
+            return Set.of(
+                "warehouse", "table", "date", "format", "out", "changes-since", "cursor-file");
           }
 
           public String help() {
             return "usage: cohortwatch export --warehouse DIR --table NAME [--date YYYY-MM-DD]"
                 + " --format jsonl|csv --out FILE\n"
                 + "       cohortwatch export --warehouse DIR --table account_risk"
-                + " --changes-since YYYY-MM-DD|VERSION --format jsonl|csv --out FILE\n"
+                + " --changes-since YYYY-MM-DD|VERSION --format jsonl|csv --out FILE"
+                + " [--cursor-file FILE]\n"
                 + "Writes one table to one file: the given run_date, else the newest run_date of"
                 + " a table that has one, else the whole table.\n"
                 + "With --changes-since (account_risk only), writes the moderation feed instead:"
@@ -161,7 +163,10 @@ public final class Main {
                 + " run date (what runs for later run dates published) or since a Delta version"
                 + " of account_risk already read (what was committed after it). The command"
                 + " prints the version to pass next time. Schema:"
-                + " docs/moderation-feed.schema.json.\n";
+                + " docs/moderation-feed.schema.json.\n"
+                + "  --cursor-file FILE    keeps that version for you: when FILE exists its"
+                + " version replaces --changes-since, and after the export FILE holds the new one,"
+                + " so a night whose feed failed is delivered the next night (any Hadoop path)\n";
           }
 
           public void execute(Options o, PrintStream out) {
@@ -186,10 +191,34 @@ public final class Main {
             if (since != null && date != null) {
               throw new UsageException("export: give --date or --changes-since, not both");
             }
+            String cursorFile = o.has("cursor-file") ? o.required("cursor-file") : null;
+            if (cursorFile != null && since == null) {
+              throw new UsageException(
+                  "export: --cursor-file needs --changes-since (its first-night starting point)");
+            }
             withSession(
                 "cohortwatch-export " + table,
                 spark -> {
                   Warehouse warehouse = new Warehouse(spark, warehouseDir);
+                  if (cursorFile != null) {
+                    var outcome =
+                        com.cohortwatch.pipeline.FeedCursor.export(
+                            spark, warehouse, since, cursorFile, format, outFile);
+                    ModerationFeed.Result r = outcome.result();
+                    out.printf(
+                        "exported %d changed flags of %s since %s%s (versions %d..%d) to %s;"
+                            + " cursor %s now holds %d%n",
+                        r.rows(),
+                        table,
+                        outcome.since(),
+                        outcome.fromCursor() ? " (from the cursor)" : "",
+                        r.afterVersion() + 1,
+                        r.toVersion(),
+                        outFile,
+                        cursorFile,
+                        r.toVersion());
+                    return;
+                  }
                   if (since != null) {
                     ModerationFeed.Result r =
                         ModerationFeed.export(spark, warehouse, since, format, outFile);
@@ -507,6 +536,13 @@ public final class Main {
 
   Set<String> commandNames() {
     return commands.keySet();
+  }
+
+  /** The flags a command accepts; every command also takes --conf and --help. */
+  Set<String> flagsOf(String command) {
+    Set<String> flags = new java.util.TreeSet<>(commands.get(command).flags());
+    flags.add("conf");
+    return flags;
   }
 
   private String usage() {
