@@ -4,12 +4,14 @@
 # (Spark's jars, copied by `mvn verify` in pre-integration-test), then `spark-submit` of the
 # shaded jar in client mode with `run` on data-samples/. The cluster is always torn down.
 #
-#   bench/cluster.sh [--out DIR] [--jar FILE] [--input DIR] [--date YYYY-MM-DD]
+#   bench/cluster.sh [--out DIR] [--jar FILE] [--jars LIST] [--input DIR] [--date YYYY-MM-DD]
 #
 #   --out    where logs, worker dirs, the event log and the warehouse go (default
 #            jobs/target/cluster-run; a folder of an earlier cluster run is emptied first)
 #   --jar    the application jar (default jobs/target/cohortwatch.jar, the normal shaded jar,
 #            built first when missing or older than the sources; a `mvn -Pcluster` jar works too)
+#   --jars   comma-separated jars for spark-submit's --jars: Delta Lake's for the thin jar
+#            (jobs/target/cohortwatch-thin.jar), e.g. those copied to jobs/target/delta-jars
 #   --input  input root (default data-samples; other inputs need COHORTWATCH_HMAC_KEY)
 #   --date   run date (default 2026-11-20)
 # Environment: CLUSTER_SUBMIT_TIMEOUT seconds for the run (default 1200),
@@ -25,15 +27,17 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/jobs/target/cluster-run"
 jar=""
+extra_jars=""
 input="$here/data-samples"
 date="2026-11-20"
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
+    --jars) extra_jars="$2"; shift 2 ;;
     --input) input="$2"; shift 2 ;;
     --date) date="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -189,6 +193,7 @@ setsid timeout -k 10 "$submit_timeout" "$java_bin" -Xmx"${CLUSTER_DRIVER_MEMORY:
   --conf spark.scheduler.minRegisteredResourcesRatio=1.0 \
   --conf spark.scheduler.maxRegisteredResourcesWaitingTime=60s \
   --conf spark.ui.enabled=false \
+  ${extra_jars:+--jars "$extra_jars"} \
   --conf spark.eventLog.enabled=true \
   --conf "spark.eventLog.dir=file://$out/events" \
   "$jar" run --input "$input" --warehouse "$out/warehouse" --date "$date" \

@@ -3,6 +3,7 @@ package com.cohortwatch.cli;
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.config.SettingsSources;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
@@ -47,8 +48,10 @@ public final class Main {
         --input DIR           input root in the contract's layout (any Hadoop path)
         --warehouse DIR       Delta warehouse root
         --lookback-days N     scoring window ending on the run date (default 30)
-        --config FILE         JSON file of settings (see below)
+        --config FILE         JSON file of settings (see below; any Hadoop path)
         --conf KEY=VALUE      one setting; repeatable; overrides --config
+      Settings, weakest first: the default below, spark.cohortwatch.KEY in the Spark
+      configuration (spark-submit --conf before the jar, spark-defaults.conf), --config, --conf.
       """;
 
   private final Map<String, Command> commands = new LinkedHashMap<>();
@@ -58,26 +61,47 @@ public final class Main {
         "run",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "date", "lookback-days", "config");
+            return Set.of("input", "warehouse", "date", "lookback-days", "config", "summary-json");
           }
 
           public String help() {
             return "usage: cohortwatch run --input DIR --warehouse DIR --date YYYY-MM-DD"
-                + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]\n"
+                + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]"
+                + " [--summary-json FILE]\n"
                 + "Ingests the logins landed up to --date (and any earlier day not yet ingested),"
                 + " scores every account active in the lookback window and publishes the gold"
                 + " tables for run_date = --date.\n"
                 + RUN_FLAGS_HELP
                 + "  --date YYYY-MM-DD     the run date\n"
+                + "  --summary-json FILE   also write the run's run_metrics row as JSON (status,"
+                + " rows read / rejected / written per table, stage seconds, published versions),"
+                + " on success and on failure (any Hadoop path)\n"
                 + "settings:\n"
                 + Settings.describe();
           }
 
           public void execute(Options o, PrintStream out) {
             RunConfig config = runConfig(o, o.date("date"));
+            String summaryFile = o.has("summary-json") ? o.required("summary-json") : null;
             withSession(
                 "cohortwatch-run " + config.runDate(),
-                spark -> printSummary(out, NightlyRun.run(spark, config)));
+                spark -> {
+                  RunMetrics metrics = new RunMetrics(config.runDate(), "run");
+                  java.time.Instant started = java.time.Instant.now();
+                  try {
+                    NightlyRun.run(spark, config, metrics);
+                  } catch (RuntimeException e) {
+                    if (summaryFile != null) {
+                      writeSummary(spark, summaryFile, metrics, started, e);
+                    }
+                    throw e;
+                  }
+                  printSummary(out, metrics);
+                  if (summaryFile != null) {
+                    out.println(
+                        "summary: " + writeSummary(spark, summaryFile, metrics, started, null));
+                  }
+                });
           }
         });
     commands.put(
@@ -122,14 +146,16 @@ public final class Main {
         "export",
         new Command() {
           public Set<String> flags() {
-            return Set.of("warehouse", "table", "date", "format", "out", "changes-since");
+            return Set.of(
+                "warehouse", "table", "date", "format", "out", "changes-since", "cursor-file");
           }
 
           public String help() {
             return "usage: cohortwatch export --warehouse DIR --table NAME [--date YYYY-MM-DD]"
                 + " --format jsonl|csv --out FILE\n"
                 + "       cohortwatch export --warehouse DIR --table account_risk"
-                + " --changes-since YYYY-MM-DD|VERSION --format jsonl|csv --out FILE\n"
+                + " --changes-since YYYY-MM-DD|VERSION --format jsonl|csv --out FILE"
+                + " [--cursor-file FILE]\n"
                 + "Writes one table to one file: the given run_date, else the newest run_date of"
                 + " a table that has one, else the whole table.\n"
                 + "With --changes-since (account_risk only), writes the moderation feed instead:"
@@ -137,7 +163,10 @@ public final class Main {
                 + " run date (what runs for later run dates published) or since a Delta version"
                 + " of account_risk already read (what was committed after it). The command"
                 + " prints the version to pass next time. Schema:"
-                + " docs/moderation-feed.schema.json.\n";
+                + " docs/moderation-feed.schema.json.\n"
+                + "  --cursor-file FILE    keeps that version for you: when FILE exists its"
+                + " version replaces --changes-since, and after the export FILE holds the new one,"
+                + " so a night whose feed failed is delivered the next night (any Hadoop path)\n";
           }
 
           public void execute(Options o, PrintStream out) {
@@ -162,10 +191,34 @@ public final class Main {
             if (since != null && date != null) {
               throw new UsageException("export: give --date or --changes-since, not both");
             }
+            String cursorFile = o.has("cursor-file") ? o.required("cursor-file") : null;
+            if (cursorFile != null && since == null) {
+              throw new UsageException(
+                  "export: --cursor-file needs --changes-since (its first-night starting point)");
+            }
             withSession(
                 "cohortwatch-export " + table,
                 spark -> {
                   Warehouse warehouse = new Warehouse(spark, warehouseDir);
+                  if (cursorFile != null) {
+                    var outcome =
+                        com.cohortwatch.pipeline.FeedCursor.export(
+                            spark, warehouse, since, cursorFile, format, outFile);
+                    ModerationFeed.Result r = outcome.result();
+                    out.printf(
+                        "exported %d changed flags of %s since %s%s (versions %d..%d) to %s;"
+                            + " cursor %s now holds %d%n",
+                        r.rows(),
+                        table,
+                        outcome.since(),
+                        outcome.fromCursor() ? " (from the cursor)" : "",
+                        r.afterVersion() + 1,
+                        r.toVersion(),
+                        outFile,
+                        cursorFile,
+                        r.toVersion());
+                    return;
+                  }
                   if (since != null) {
                     ModerationFeed.Result r =
                         ModerationFeed.export(spark, warehouse, since, format, outFile);
@@ -417,13 +470,36 @@ public final class Main {
         });
   }
 
-  private static RunConfig runConfig(Options o, LocalDate date) {
+  static RunConfig runConfig(Options o, LocalDate date) {
     String input = o.required("input");
     String warehouse = o.required("warehouse");
     int lookback = o.positiveInt("lookback-days", 30);
-    Settings settings = Settings.resolve(o.optionalPath("config"), o.confOverrides());
+    Settings settings =
+        SettingsSources.resolve(o.has("config") ? o.required("config") : null, o.confOverrides());
     boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
     return new RunConfig(input, warehouse, date, lookback, settings, sample);
+  }
+
+  /** Writes the --summary-json file; returns where it landed. */
+  static String writeSummary(
+      SparkSession spark,
+      String file,
+      RunMetrics metrics,
+      java.time.Instant started,
+      RuntimeException failure) {
+    String json =
+        metrics
+            .finalRow()
+            .map(com.cohortwatch.metrics.RunSummaryJson::of)
+            .orElseGet(
+                () ->
+                    com.cohortwatch.metrics.RunSummaryJson.failedBeforeStart(
+                        metrics.command(),
+                        metrics.runDate(),
+                        started,
+                        failure == null ? null : oneLine(String.valueOf(failure.getMessage()))));
+    return com.cohortwatch.io.TextFile.write(spark.sparkContext().hadoopConfiguration(), file, json)
+        .path();
   }
 
   private static void printSummary(PrintStream out, RunMetrics metrics) {
@@ -443,9 +519,46 @@ public final class Main {
     }
   }
 
+  /** One line per command for the top-level help, in the order the commands were added. */
+  private static final Map<String, String> SUMMARIES =
+      Map.ofEntries(
+          Map.entry("run", "ingest the landed logins, score one date, publish the gold tables"),
+          Map.entry("backfill", "the nightly run of every date in a range, in order"),
+          Map.entry(
+              "backtest",
+              "rescore past dates into a scratch warehouse and compare with what was published"),
+          Map.entry("export", "one table, or the moderation feed of changed flags, to a file"),
+          Map.entry("generate", "synthetic platform data with known rings, for tests and demos"),
+          Map.entry("evaluate", "detection quality of account_risk against generated truth"),
+          Map.entry("report", "a self-contained HTML report of one run date"),
+          Map.entry("purge", "delete rows dated before a date and VACUUM (retention)"),
+          Map.entry("erase", "remove one account from every table (erasure request)"));
+
+  Set<String> commandNames() {
+    return commands.keySet();
+  }
+
+  /** The flags a command accepts; every command also takes --conf and --help. */
+  Set<String> flagsOf(String command) {
+    Set<String> flags = new java.util.TreeSet<>(commands.get(command).flags());
+    flags.add("conf");
+    return flags;
+  }
+
   private String usage() {
-    return "usage: cohortwatch <command> [flags]   (cohortwatch <command> --help)\ncommands: "
-        + String.join(", ", commands.keySet());
+    StringBuilder sb =
+        new StringBuilder(
+            "usage: cohortwatch <command> [flags]   (cohortwatch <command> --help)\ncommands:\n");
+    commands
+        .keySet()
+        .forEach(c -> sb.append(String.format("  %-9s %s%n", c, SUMMARIES.getOrDefault(c, ""))));
+    sb.append(
+        "  --version print the versions of CohortWatch, Spark and Delta Lake and the git commit\n");
+    sb.append(
+        "debugging: COHORTWATCH_DEBUG=1 prints the stack trace of a failure;"
+            + " COHORTWATCH_JAVA_OPTS=-Dcohortwatch.ui=true opens the Spark UI (README,"
+            + " \"Debugging\")");
+    return sb.toString();
   }
 
   /** Runs one command line; returns the exit code. */
@@ -458,9 +571,17 @@ public final class Main {
       out.println(usage());
       return 0;
     }
+    if (args[0].equals("--version") || args[0].equals("version")) {
+      out.println(BuildInfo.load().describe());
+      return 0;
+    }
     Command command = commands.get(args[0]);
     if (command == null) {
-      err.println("cohortwatch: unknown command '" + args[0] + "'; " + usage().split("\n")[1]);
+      err.println(
+          "cohortwatch: unknown command '"
+              + args[0]
+              + "'; commands: "
+              + String.join(", ", commands.keySet()));
       return 2;
     }
     try {

@@ -147,17 +147,32 @@ public final class Settings {
 
   /** Defaults, then the config file (flat or nested JSON), then the command-line overrides. */
   public static Settings resolve(Path configFile, Map<String, String> overrides) {
+    return resolve(
+        Map.of(),
+        configFile == null ? Map.of() : readFile(configFile),
+        String.valueOf(configFile),
+        overrides);
+  }
+
+  /** Where settings in the Spark configuration live: {@code spark.cohortwatch.<key>}. */
+  public static final String SPARK_PREFIX = "spark.cohortwatch.";
+
+  /**
+   * The four sources, weakest first: the defaults, {@code spark.cohortwatch.<key>} from the Spark
+   * configuration (spark-submit --conf, spark-defaults.conf; given here without the prefix), the
+   * --config file, then {@code --conf key=value} after the command. A later source wins per key; an
+   * unknown key is a usage error that names the source it came from.
+   */
+  public static Settings resolve(
+      Map<String, String> sparkConf,
+      Map<String, String> fileValues,
+      String fileName,
+      Map<String, String> overrides) {
     Map<String, String> values = new TreeMap<>();
     KEYS.values().forEach(k -> values.put(k.name(), k.defaultValue()));
-    if (configFile != null) {
-      values.putAll(readFile(configFile));
-    }
-    values.putAll(overrides);
-    for (String name : values.keySet()) {
-      if (!KEYS.containsKey(name)) {
-        throw new UsageException("unknown setting '" + name + "' (see --help for the keys)");
-      }
-    }
+    putKnown(values, sparkConf, k -> SPARK_PREFIX + k + " in the Spark configuration");
+    putKnown(values, fileValues, k -> k + " in config file " + fileName);
+    putKnown(values, overrides, k -> "--conf " + k);
     Settings settings = new Settings(values);
     KEYS.values().forEach(settings::validate);
     return settings;
@@ -188,21 +203,52 @@ public final class Settings {
     }
   }
 
+  private static void putKnown(
+      Map<String, String> values,
+      Map<String, String> source,
+      java.util.function.UnaryOperator<String> where) {
+    source.forEach(
+        (name, value) -> {
+          if (!KEYS.containsKey(name)) {
+            throw new UsageException(
+                "unknown setting '"
+                    + name
+                    + "' ("
+                    + where.apply(name)
+                    + "; see --help for the keys)");
+          }
+          values.put(name, value);
+        });
+  }
+
   private static Map<String, String> readFile(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new UsageException("config file not found: " + file);
     }
     try {
+      return parseConfig(file.toString(), Files.readString(file));
+    } catch (IOException e) {
+      throw new UsageException("config file " + file + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** A config file's text (JSON, nested or flat keys, comments allowed) as flat key=value. */
+  public static Map<String, String> parseConfig(String fileName, String text) {
+    try {
       // Comments allowed, so a config file can say why each threshold has its value.
       JsonNode root =
           new ObjectMapper()
               .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_COMMENTS)
-              .readTree(file.toFile());
+              .readTree(text);
+      if (root == null || !root.isObject()) {
+        throw new UsageException("config file " + fileName + " is not a JSON object");
+      }
       Map<String, String> flat = new TreeMap<>();
       flatten("", root, flat);
       return flat;
-    } catch (IOException e) {
-      throw new UsageException("config file " + file + " is not valid JSON: " + e.getMessage());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UsageException(
+          "config file " + fileName + " is not valid JSON: " + e.getOriginalMessage());
     }
   }
 

@@ -48,6 +48,8 @@ public final class RunMetrics {
   private long duplicatesDropped;
   private long lateEvents;
   private final List<String> notes = new ArrayList<>();
+  private Map<String, Double> previousStageSeconds = Map.of();
+  private Row finalRow;
 
   public RunMetrics(LocalDate runDate, String command) {
     this.runDate = runDate;
@@ -60,12 +62,12 @@ public final class RunMetrics {
         .sparkContext()
         .setJobGroup("cohortwatch-" + name, "CohortWatch " + runDate + ": " + name, false);
     Instant start = Instant.now();
-    LOG.info("stage {} started", name);
+    LOG.info("{}", progressLine(name, secondsSince(startedAt, start)));
     try {
       return body.get();
     } finally {
       double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-      stageSeconds.merge(name, seconds, Double::sum);
+      stageDone(name, seconds);
       LOG.info("stage {} took {} s", name, String.format("%.1f", seconds));
       spark.sparkContext().clearJobGroup();
     }
@@ -79,6 +81,64 @@ public final class RunMetrics {
           body.run();
           return null;
         });
+  }
+
+  /**
+   * The stage timings of the previous successful run, from which progress lines estimate the stages
+   * to come and the time left; without them a line says only the stage and the time elapsed.
+   */
+  public void expectStages(Map<String, Double> previous) {
+    previousStageSeconds = Map.copyOf(previous);
+  }
+
+  /**
+   * {@code stage 4/9 link, 12 s elapsed, about 40 s left}: the stage starting now, its place among
+   * the previous run's stages, and their remaining time scaled by how fast this run has been so far
+   * against the previous one on the stages both completed.
+   */
+  String progressLine(String name, double elapsed) {
+    java.util.Set<String> stages = new java.util.LinkedHashSet<>(previousStageSeconds.keySet());
+    stages.addAll(stageSeconds.keySet());
+    stages.add(name);
+    int index = stageSeconds.containsKey(name) ? stageSeconds.size() : stageSeconds.size() + 1;
+    String head =
+        previousStageSeconds.isEmpty()
+            ? String.format("stage %d %s, %.0f s elapsed", index, name, elapsed)
+            : String.format("stage %d/%d %s, %.0f s elapsed", index, stages.size(), name, elapsed);
+    if (previousStageSeconds.isEmpty()) {
+      return head;
+    }
+    double donePrevious = 0;
+    double doneNow = 0;
+    for (Map.Entry<String, Double> e : stageSeconds.entrySet()) {
+      Double before = previousStageSeconds.get(e.getKey());
+      if (before != null) {
+        donePrevious += before;
+        doneNow += e.getValue();
+      }
+    }
+    // between half and four times the previous pace: one odd stage must not swing the estimate
+    double pace = donePrevious > 1 ? Math.max(0.5, Math.min(4, doneNow / donePrevious)) : 1;
+    double left = 0;
+    for (Map.Entry<String, Double> e : previousStageSeconds.entrySet()) {
+      if (!stageSeconds.containsKey(e.getKey())) {
+        left += e.getValue() * pace;
+      }
+    }
+    return String.format("%s, about %.0f s left", head, left);
+  }
+
+  void stageDone(String name, double seconds) {
+    stageSeconds.merge(name, seconds, Double::sum);
+  }
+
+  private static double secondsSince(Instant from, Instant to) {
+    return Duration.between(from, to).toMillis() / 1000.0;
+  }
+
+  /** The final run_metrics row (succeeded or failed) once written, with its schema. */
+  public java.util.Optional<Row> finalRow() {
+    return java.util.Optional.ofNullable(finalRow);
   }
 
   public void recordRead(String table, long rows, long rejected, Map<String, Long> byReason) {
@@ -168,6 +228,14 @@ public final class RunMetrics {
     return runId;
   }
 
+  public LocalDate runDate() {
+    return runDate;
+  }
+
+  public String command() {
+    return command;
+  }
+
   /** The run_metrics row for this run with its final status. */
   public Dataset<Row> toRow(SparkSession spark, String status, String message) {
     List<Date> days = new ArrayList<>();
@@ -196,7 +264,20 @@ public final class RunMetrics {
             scalaMap(published),
             flagPrecision(),
             decidedFlags);
+    if (!STARTED.equals(status)) {
+      finalRow =
+          new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+              asArray(row), Schemas.RUN_METRICS);
+    }
     return spark.createDataFrame(List.of(row), Schemas.RUN_METRICS);
+  }
+
+  private static Object[] asArray(Row row) {
+    Object[] values = new Object[row.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = row.get(i);
+    }
+    return values;
   }
 
   private static <V> scala.collection.Map<String, V> scalaMap(Map<String, V> map) {

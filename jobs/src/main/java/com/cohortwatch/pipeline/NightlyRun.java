@@ -1,5 +1,7 @@
 package com.cohortwatch.pipeline;
 
+import static org.apache.spark.sql.functions.col;
+
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
@@ -10,6 +12,10 @@ import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +31,19 @@ public final class NightlyRun {
   }
 
   public static RunMetrics run(SparkSession spark, RunConfig config, String command) {
+    return run(spark, config, new RunMetrics(config.runDate(), command));
+  }
+
+  /**
+   * Runs with metrics the caller holds, so it can still read the final run_metrics row when the run
+   * fails (`--summary-json`).
+   */
+  public static RunMetrics run(SparkSession spark, RunConfig config, RunMetrics metrics) {
     checkRunDate(
         config.runDate(), LocalDate.parse(config.settings().get(Settings.EARLIEST_VALID_DATE)));
     Warehouse warehouse = new Warehouse(spark, config.warehouse());
     warehouse.checkWritable();
-    RunMetrics metrics = new RunMetrics(config.runDate(), command);
+    metrics.expectStages(previousStageSeconds(warehouse));
     LOG.info(
         "run {} for {}: input {}, warehouse {}, lookback {} days",
         metrics.runId(),
@@ -67,6 +81,30 @@ public final class NightlyRun {
       }
       throw e;
     }
+  }
+
+  /**
+   * Stage timings of the newest succeeded run in this warehouse, for the progress estimates: one
+   * row of run_metrics; none on a new warehouse.
+   */
+  static Map<String, Double> previousStageSeconds(Warehouse warehouse) {
+    if (!warehouse.exists(TableNames.RUN_METRICS)) {
+      return Map.of();
+    }
+    List<Row> newest =
+        warehouse
+            .read(TableNames.RUN_METRICS)
+            .filter(col(Schemas.STATUS).equalTo(RunMetrics.SUCCEEDED))
+            .orderBy(col(Schemas.FINISHED_AT).desc())
+            .select(Schemas.STAGE_SECONDS)
+            .limit(1)
+            .collectAsList();
+    if (newest.isEmpty() || newest.get(0).isNullAt(0)) {
+      return Map.of();
+    }
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    newest.get(0).<String, Double>getJavaMap(0).forEach(seconds::put);
+    return seconds;
   }
 
   private static void recordRun(

@@ -25,18 +25,53 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shaded jar on a real Spark standalone cluster: bench/cluster.sh starts a master and two
- * one-core workers on 127.0.0.1 (SPARK_HOME made of the jars Maven copied at pre-integration-test)
- * and spark-submits {@code run} on data-samples/. The test checks from the cluster's own records
- * that the tasks ran in the workers' executors, not in a local-mode driver, and that every data
- * table equals the one an in-process local run of the same date writes (run meanwhile, to save wall
- * time).
+ * The thin cluster jar (our classes and ipaddress; no Spark, no Delta) on a real Spark standalone
+ * cluster: bench/cluster.sh starts a master and two one-core workers on 127.0.0.1 (SPARK_HOME made
+ * of the jars Maven copied at pre-integration-test) and spark-submits {@code run} on data-samples/
+ * with Delta Lake's jars from the local Maven repository as {@code --jars}, as a cluster gets them
+ * from {@code --packages}. The test checks from the cluster's own records that the tasks ran in the
+ * workers' executors, not in a local-mode driver, and that every data table equals the one an
+ * in-process local run of the same date writes (run meanwhile, to save wall time).
  */
 class StandaloneClusterIT {
   private static final LocalDate DATE = LocalDate.of(2026, 11, 20);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
+
+  /** The thin jar, after checking that it leaves Spark, Delta and logging to the cluster. */
+  static Path thinJar(Path root) throws IOException {
+    Path jar = root.resolve("jobs/target/cohortwatch-thin.jar");
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+      List<String> names = zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+      assertThat(names).contains("com/cohortwatch/cli/Main.class");
+      assertThat(names)
+          .noneMatch(n -> n.startsWith("org/apache/spark/") || n.startsWith("io/delta/"))
+          .noneMatch(n -> n.startsWith("scala/") || n.startsWith("org/apache/hadoop/"))
+          .doesNotContain("log4j2.properties", "log4j2.xml", "log4j.properties");
+    }
+    // nor does the fat jar of bin/cohortwatch carry a logging configuration at its root
+    try (java.util.zip.ZipFile fat =
+        new java.util.zip.ZipFile(root.resolve("jobs/target/cohortwatch.jar").toFile())) {
+      assertThat(fat.getEntry("log4j2.properties")).isNull();
+      assertThat(fat.getEntry("cohortwatch-log4j2.properties")).isNotNull();
+    }
+    return jar;
+  }
+
+  /**
+   * delta-spark and delta-storage, copied from the local Maven repository at pre-integration-test.
+   */
+  static String deltaJars(Path root) throws IOException {
+    try (Stream<Path> jars = Files.list(root.resolve("jobs/target/delta-jars"))) {
+      List<String> list = jars.map(Path::toString).sorted().toList();
+      assertThat(list)
+          .hasSize(2)
+          .anyMatch(j -> j.contains("delta-spark_2.12-3.3.3"))
+          .anyMatch(j -> j.contains("delta-storage-3.3.3"));
+      return String.join(",", list);
+    }
+  }
 
   @Test
   void clusterRunRunsOnTheWorkersAndWritesWhatALocalRunWrites()
@@ -51,7 +86,9 @@ class StandaloneClusterIT {
                 "--out",
                 out.toString(),
                 "--jar",
-                root.resolve("jobs/target/cohortwatch.jar").toString(),
+                thinJar(root).toString(),
+                "--jars",
+                deltaJars(root),
                 "--input",
                 root.resolve("data-samples").toString(),
                 "--date",
