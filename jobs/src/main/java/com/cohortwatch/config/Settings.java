@@ -288,7 +288,10 @@ public final class Settings {
     List<Key> keys = KEYS.values().stream().filter(k -> k != HMAC_KEY).toList();
     for (int i = 0; i < keys.size(); i++) {
       Key k = keys.get(i);
-      String value = k == EARLIEST_VALID_DATE ? "\"" + k.defaultValue() + "\"" : k.defaultValue();
+      String value =
+          k == EARLIEST_VALID_DATE || k == MODEL_FILE
+              ? "\"" + k.defaultValue() + "\""
+              : k.defaultValue();
       sb.append("  // ").append(k.doc()).append('\n');
       sb.append("  \"").append(k.name()).append("\": ").append(value);
       sb.append(i < keys.size() - 1 ? ",\n" : "\n");

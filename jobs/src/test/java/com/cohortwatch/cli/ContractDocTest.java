@@ -40,7 +40,7 @@ class ContractDocTest {
       String heading = section.lines().findFirst().orElse("");
       if (heading.startsWith("### ") && heading.contains("`" + table + "`")) {
         List<String> columns = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^\\| `([a-z_]+)` \\|").matcher(section);
+        Matcher m = Pattern.compile("(?m)^\\| `([a-z0-9_]+)` \\|").matcher(section);
         while (m.find()) {
           columns.add(m.group(1));
         }
