@@ -188,6 +188,21 @@ public final class ModelInputs {
     return s;
   }
 
+  /**
+   * The least a fitted coefficient may be, where domain knowledge sets one: a far-away shift worked
+   * from outside the claimed country, and logins hidden behind VPNs whose few others come from
+   * abroad, are each deception by the account itself, and must carry an account to the high tier
+   * with little else (issue 15: own evidence counts outside any cluster), whatever mix of operators
+   * the training worlds happened to draw. An honest night-shift freelancer or VPN user has neither
+   * input above 0: they work from, or fall back to, the country they claim.
+   */
+  public static final java.util.Map<String, Double> FLOORS =
+      java.util.Map.of(OWN_FAR_SHIFT_ABROAD, 2.0, OWN_HIDDEN_ABROAD, 2.0);
+
+  public static double floor(Input i) {
+    return FLOORS.getOrDefault(i.name(), i.sign() == Sign.RAISES ? 0.0 : Double.NEGATIVE_INFINITY);
+  }
+
   public static boolean isOwn(Input i) {
     return i.name().startsWith("own_");
   }

@@ -182,7 +182,7 @@ public final class TrainModel {
     double[] upper = new double[n];
     for (int i = 0; i < n; i++) {
       ModelInputs.Sign sign = ModelInputs.ALL.get(i).sign();
-      lower[i] = sign == ModelInputs.Sign.RAISES ? 0 : Double.NEGATIVE_INFINITY;
+      lower[i] = ModelInputs.floor(ModelInputs.ALL.get(i));
       upper[i] = sign == ModelInputs.Sign.LOWERS ? 0 : Double.POSITIVE_INFINITY;
     }
     Matrix lowerBounds = new DenseMatrix(1, n, lower);
@@ -198,6 +198,7 @@ public final class TrainModel {
             .setFitIntercept(true)
             .setMaxIter(300)
             .setTol(1e-7)
+            // Signs and domain floors (ModelInputs.FLOORS) as box constraints (LBFGS-B).
             .setLowerBoundsOnCoefficients(lowerBounds)
             .setUpperBoundsOnCoefficients(upperBounds)
             .fit(train);
@@ -311,6 +312,9 @@ public final class TrainModel {
       ObjectNode c = coefficients.putObject(names[i]);
       c.put("weight", round4(w[i]));
       c.put("sign", ModelInputs.ALL.get(i).sign().name().toLowerCase(java.util.Locale.ROOT));
+      if (ModelInputs.FLOORS.containsKey(names[i])) {
+        c.put("floor", ModelInputs.FLOORS.get(names[i]));
+      }
       c.put("doc", ModelInputs.ALL.get(i).doc());
     }
     ObjectNode training = root.putObject("training");
