@@ -511,6 +511,8 @@ class ReliabilityTest {
         .containsEntry(TableNames.QUARANTINE, 1L);
     assertThat(removed.get(TableNames.ACCOUNT_RISK)).isPositive();
     assertNowhere(spark, sequence, ERASED);
+    // Nor any file at all under the warehouse: commit logs, checkpoints, change data included.
+    assertThat(WarehouseContents.filesMentioning(spark, Path.of(sequence), ERASED)).isEmpty();
 
     // The next night re-reads the accounts export, which still has it: ingestion drops it.
     RunMetrics emptyDay = NightlyRun.run(spark, config(growingInput, sequence, EMPTY_DAY));
