@@ -27,9 +27,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -126,6 +127,12 @@ public final class InputReader {
           spark
               .read()
               .option("header", "true")
+              // RFC 4180: a quoted field may hold newlines and "" stands for a quote. Without
+              // multiLine a newline inside a quoted user_agent started a forged record; with
+              // Spark's default backslash escape a value ending in one swallowed the rest of its
+              // row.
+              .option("multiLine", "true")
+              .option("escape", "\"")
               .option("mode", "PERMISSIVE")
               .option("columnNameOfCorruptRecord", CORRUPT)
               .option("enforceSchema", "true")
@@ -158,7 +165,7 @@ public final class InputReader {
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       try (InputStream raw = fs.open(path);
-          InputStream in = file.endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+          InputStream in = decompressed(spark, path, raw);
           BufferedReader reader =
               new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String header = reader.readLine();
@@ -174,6 +181,14 @@ public final class InputReader {
     } catch (IOException e) {
       throw new CohortWatchException("cannot read CSV header of " + file + ": " + e.getMessage());
     }
+  }
+
+  /** The file's bytes through the Hadoop codec its extension names (gz, bz2, ...), as Spark. */
+  static InputStream decompressed(SparkSession spark, Path path, InputStream raw)
+      throws IOException {
+    CompressionCodec codec =
+        new CompressionCodecFactory(spark.sparkContext().hadoopConfiguration()).getCodec(path);
+    return codec == null ? raw : codec.createInputStream(raw);
   }
 
   private static Dataset<Row> readParquet(
