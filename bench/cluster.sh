@@ -10,7 +10,8 @@
 #            jobs/target/cluster-run; a folder of an earlier cluster run is emptied first)
 #   --jar    the application jar (default jobs/target/cohortwatch.jar, the normal shaded jar,
 #            built first when missing or older than the sources; a `mvn -Pcluster` jar works too)
-#   --input  input root (default data-samples; other inputs need COHORTWATCH_HMAC_KEY)
+#   --input  input root (default data-samples, run with --sample-key; other inputs need
+#            COHORTWATCH_HMAC_KEY)
 #   --date   run date (default 2026-11-20)
 # Environment: CLUSTER_SUBMIT_TIMEOUT seconds for the run (default 1200),
 #   CLUSTER_EXECUTOR_MEMORY (default 1g), CLUSTER_DRIVER_MEMORY (default 1536m),
@@ -26,12 +27,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/jobs/target/cluster-run"
 jar=""
 input="$here/data-samples"
+sample_key=(--sample-key)
 date="2026-11-20"
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
-    --input) input="$2"; shift 2 ;;
+    --input) input="$2"; sample_key=(); shift 2 ;;
     --date) date="$2"; shift 2 ;;
     -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -191,7 +193,7 @@ setsid timeout -k 10 "$submit_timeout" "$java_bin" -Xmx"${CLUSTER_DRIVER_MEMORY:
   --conf spark.ui.enabled=false \
   --conf spark.eventLog.enabled=true \
   --conf "spark.eventLog.dir=file://$out/events" \
-  "$jar" run --input "$input" --warehouse "$out/warehouse" --date "$date" \
+  "$jar" run --input "$input" --warehouse "$out/warehouse" --date "$date" "${sample_key[@]}" \
   >"$out/driver.out" 2>"$out/driver.log" </dev/null &
 driver=$!
 pgids+=("$driver")

@@ -5,6 +5,7 @@ import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.WarehouseLock;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.pipeline.Backfill;
 import com.cohortwatch.pipeline.ModerationFeed;
@@ -49,6 +50,8 @@ public final class Main {
         --lookback-days N     scoring window ending on the run date (default 30)
         --config FILE         JSON file of settings (see below)
         --conf KEY=VALUE      one setting; repeatable; overrides --config
+        --sample-key          pseudonymise payout ids with the public sample key: only for the
+                              committed data-samples/ (others: env COHORTWATCH_HMAC_KEY)
       """;
 
   private final Map<String, Command> commands = new LinkedHashMap<>();
@@ -58,7 +61,7 @@ public final class Main {
         "run",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "date", "lookback-days", "config");
+            return Set.of("input", "warehouse", "date", "lookback-days", "config", "sample-key");
           }
 
           public String help() {
@@ -77,14 +80,20 @@ public final class Main {
             RunConfig config = runConfig(o, o.date("date"));
             withSession(
                 "cohortwatch-run " + config.runDate(),
-                spark -> printSummary(out, NightlyRun.run(spark, config)));
+                spark ->
+                    locked(
+                        spark,
+                        config.warehouse(),
+                        "run " + config.runDate(),
+                        () -> printSummary(out, NightlyRun.run(spark, config))));
           }
         });
     commands.put(
         "backfill",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "from", "to", "lookback-days", "config");
+            return Set.of(
+                "input", "warehouse", "from", "to", "lookback-days", "config", "sample-key");
           }
 
           public String help() {
@@ -107,15 +116,20 @@ public final class Main {
             withSession(
                 "cohortwatch-backfill " + from + ".." + to,
                 spark ->
-                    Backfill.run(
+                    locked(
                         spark,
-                        config,
-                        from,
-                        to,
-                        (date, metrics) -> {
-                          out.println("== " + date);
-                          printSummary(out, metrics);
-                        }));
+                        config.warehouse(),
+                        "backfill " + from + ".." + to,
+                        () ->
+                            Backfill.run(
+                                spark,
+                                config,
+                                from,
+                                to,
+                                (date, metrics) -> {
+                                  out.println("== " + date);
+                                  printSummary(out, metrics);
+                                })));
           }
         });
     commands.put(
@@ -281,11 +295,16 @@ public final class Main {
                 "cohortwatch-purge " + before,
                 spark -> {
                   Warehouse warehouse = requireWarehouse(spark, warehouseDir);
-                  printRemoved(
-                      out,
-                      "purged rows dated before " + before,
-                      Retention.purge(spark, warehouse, before, hours),
-                      hours);
+                  locked(
+                      spark,
+                      warehouseDir,
+                      "purge --before " + before,
+                      () ->
+                          printRemoved(
+                              out,
+                              "purged rows dated before " + before,
+                              Retention.purge(spark, warehouse, before, hours),
+                              hours));
                 });
           }
         });
@@ -314,14 +333,31 @@ public final class Main {
                 "cohortwatch-erase",
                 spark -> {
                   Warehouse warehouse = requireWarehouse(spark, warehouseDir);
-                  printRemoved(
-                      out,
-                      "erased account " + account,
-                      Retention.erase(spark, warehouse, account, hours),
-                      hours);
+                  // The lock names the command, not the account: its file is readable by all.
+                  locked(
+                      spark,
+                      warehouseDir,
+                      "erase",
+                      () ->
+                          printRemoved(
+                              out,
+                              "erased account " + account,
+                              Retention.erase(spark, warehouse, account, hours),
+                              hours));
                 });
           }
         });
+  }
+
+  /**
+   * Runs a writer holding the warehouse lock: a second writer (or a VACUUM during a run) fails at
+   * once instead of deleting files a run has not committed yet or undoing an erasure.
+   */
+  private static void locked(SparkSession spark, String warehouse, String command, Runnable body) {
+    try (WarehouseLock lock =
+        WarehouseLock.acquire(spark.sparkContext().hadoopConfiguration(), warehouse, command)) {
+      body.run();
+    }
   }
 
   private static Warehouse requireWarehouse(SparkSession spark, String dir) {
@@ -421,9 +457,15 @@ public final class Main {
     String input = o.required("input");
     String warehouse = o.required("warehouse");
     int lookback = o.positiveInt("lookback-days", 30);
+    if (o.confOverrides().containsKey(Settings.HMAC_KEY.name())) {
+      // ps, shell history and Spark's event log all show a command line.
+      throw new UsageException(
+          "the HMAC key is not taken from the command line: set COHORTWATCH_HMAC_KEY or --conf "
+              + Settings.HMAC_KEY_FILE.name()
+              + "=FILE");
+    }
     Settings settings = Settings.resolve(o.optionalPath("config"), o.confOverrides());
-    boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
-    return new RunConfig(input, warehouse, date, lookback, settings, sample);
+    return new RunConfig(input, warehouse, date, lookback, settings, o.has("sample-key"));
   }
 
   private static void printSummary(PrintStream out, RunMetrics metrics) {

@@ -116,7 +116,14 @@ public final class Settings {
       key(
           "privacy.hmac-key",
           "",
-          "key for pseudonymising payout method ids in gold tables (or env COHORTWATCH_HMAC_KEY)");
+          "key for pseudonymising payout method ids, at least 32 bytes; from a config file only"
+              + " (env COHORTWATCH_HMAC_KEY or privacy.hmac-key-file are better): the command line"
+              + " refuses it, as ps and Spark's event log show command lines");
+  public static final Key HMAC_KEY_FILE =
+      key(
+          "privacy.hmac-key-file",
+          "",
+          "file (any Hadoop path) holding the HMAC key when COHORTWATCH_HMAC_KEY is not set");
 
   private final Map<String, String> values;
 
@@ -147,7 +154,7 @@ public final class Settings {
   }
 
   private void validate(Key key) {
-    if (key == HMAC_KEY) {
+    if (key == HMAC_KEY || key == HMAC_KEY_FILE) {
       return;
     }
     if (key == EARLIEST_VALID_DATE) {
@@ -222,7 +229,8 @@ public final class Settings {
     sb.append("// CohortWatch settings: every key at its default. Pass with --config FILE;\n");
     sb.append("// --conf key=value overrides one. JSON with comments (Jackson ALLOW_COMMENTS).\n");
     sb.append("{\n");
-    List<Key> keys = KEYS.values().stream().filter(k -> k != HMAC_KEY).toList();
+    List<Key> keys =
+        KEYS.values().stream().filter(k -> k != HMAC_KEY && k != HMAC_KEY_FILE).toList();
     for (int i = 0; i < keys.size(); i++) {
       Key k = keys.get(i);
       String value = k == EARLIEST_VALID_DATE ? "\"" + k.defaultValue() + "\"" : k.defaultValue();
@@ -232,6 +240,8 @@ public final class Settings {
     }
     sb.append("  // ").append(HMAC_KEY.doc()).append(": a secret, keep it out of this file\n");
     sb.append("  // \"").append(HMAC_KEY.name()).append("\": \"...\"\n");
+    sb.append("  // ").append(HMAC_KEY_FILE.doc()).append('\n');
+    sb.append("  // \"").append(HMAC_KEY_FILE.name()).append("\": \"/path/to/key\"\n");
     sb.append("}\n");
     return sb.toString();
   }

@@ -90,7 +90,20 @@ public final class IngestStage {
     Instant ingestedAt = Instant.now();
     // Resolved before any write: a run without a key fails with nothing changed.
     String hmacKey =
-        Pseudonymizer.resolveKey(config.settings().get(Settings.HMAC_KEY), config.sampleRun());
+        Pseudonymizer.resolveKey(
+            config.settings().get(Settings.HMAC_KEY),
+            config.settings().get(Settings.HMAC_KEY_FILE),
+            config.sampleRun(),
+            conf);
+    if (warehouse.exists(InputTable.PAYOUT_METHODS.folder())) {
+      Pseudonymizer.checkFingerprint(
+          warehouse
+              .properties(InputTable.PAYOUT_METHODS.folder())
+              .get(Pseudonymizer.FINGERPRINT_PROPERTY),
+          hmacKey,
+          warehouse.root());
+    }
+    String keyFingerprint = Pseudonymizer.fingerprint(hmacKey);
 
     Dataset<Row> erasures =
         warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
@@ -174,7 +187,7 @@ public final class IngestStage {
 
     try {
       for (Validated v : validated) {
-        writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days);
+        writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days, keyFingerprint);
       }
       writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
     } finally {
@@ -299,7 +312,8 @@ public final class IngestStage {
       RunConfig config,
       RunMetrics metrics,
       Instant ingestedAt,
-      List<LocalDate> days) {
+      List<LocalDate> days,
+      String keyFingerprint) {
     InputTable table = v.table();
     String name = table.folder();
     Dataset<Row> valid = v.rows().filter(col(Cols.REASON).isNull());
@@ -353,7 +367,13 @@ public final class IngestStage {
               default -> throw new IllegalStateException();
             };
         var schema = Schemas.bronze(table);
-        warehouse.ensure(name, schema);
+        // The pseudonyms' key, by fingerprint: a later run with another key fails (above).
+        warehouse.ensure(
+            name,
+            schema,
+            table == InputTable.PAYOUT_METHODS
+                ? Map.of(Pseudonymizer.FINGERPRINT_PROPERTY, keyFingerprint)
+                : Map.of());
         Dataset<Row> latest = Dedup.latestPerKey(valid, keys);
         Dataset<Row> rows = carryOverIngestedAt(latest, warehouse.read(name), schema, now);
         warehouse.overwrite(name, schema, rows);

@@ -134,7 +134,12 @@ class NightlyRunTest {
             D2,
             30,
             Settings.resolve(
-                null, Map.of("privacy.hmac-key", "test-key", "ingest.max-bad-share", "0.5")),
+                null,
+                Map.of(
+                    "privacy.hmac-key",
+                    "nightly-run-test-key-32-bytes-or-more",
+                    "ingest.max-bad-share",
+                    "0.5")),
             false);
     first = NightlyRun.run(spark, config);
     afterFirst = snapshot(spark);

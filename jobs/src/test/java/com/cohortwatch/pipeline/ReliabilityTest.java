@@ -76,7 +76,12 @@ class ReliabilityTest {
         date,
         30,
         Settings.resolve(
-            null, Map.of("privacy.hmac-key", "reliability-key", "ingest.max-bad-share", "0.5")),
+            null,
+            Map.of(
+                "privacy.hmac-key",
+                "reliability-test-key-of-32-bytes-or-more",
+                "ingest.max-bad-share",
+                "0.5")),
         false);
   }
 
@@ -482,6 +487,26 @@ class ReliabilityTest {
     assertThatThrownBy(() -> NightlyRun.run(spark, config(growingInput, sequence, future)))
         .isInstanceOf(CohortWatchException.class)
         .hasMessageContaining("in the future");
+    // The warehouse records its key's fingerprint, never the key; another key fails before writing.
+    assertThat(warehouse(sequence).properties("payout_methods"))
+        .containsEntry(
+            com.cohortwatch.detect.Pseudonymizer.FINGERPRINT_PROPERTY,
+            com.cohortwatch.detect.Pseudonymizer.fingerprint(
+                "reliability-test-key-of-32-bytes-or-more"))
+        .doesNotContainValue("reliability-test-key-of-32-bytes-or-more");
+    RunConfig otherKey =
+        new RunConfig(
+            growingInput.toString(),
+            sequence,
+            D3,
+            30,
+            Settings.resolve(
+                null, Map.of("privacy.hmac-key", "another-key-another-key-another-key")),
+            false);
+    assertThatThrownBy(() -> NightlyRun.run(spark, otherKey))
+        .isInstanceOf(CohortWatchException.class)
+        .hasMessageContaining("was built with HMAC key hmac-sha256:")
+        .hasMessageNotContaining("\n");
     assertThat(WarehouseContents.of(spark, sequence)).isEqualTo(before);
   }
 
