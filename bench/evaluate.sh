@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 accounts="${1:-5000}"; shift || true
 seeds=("${@:-11 12 13}")
 work="${EVAL_DIR:-/tmp/cohortwatch-eval}"
-export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-evaluation-key}"
+export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-evaluation-key-not-secret-32-bytes-long}"
 declare -A mixes=(
   [default]=""
   [other]="--operator-share 0.03 --ring-mix blatant=0.3,careful=1.5,farm=1 --home-shift-share 0.4 --benign-mix campus=2,cgnat=1,vpn=3,office=1,household=1,agency=3,traveller=1 --campus-size 400"
