@@ -318,8 +318,10 @@ public final class Main {
           public String help() {
             return "usage: cohortwatch erase --warehouse DIR --account ID"
                 + " [--vacuum-retention-hours H]\n"
-                + "Removes one account from every table that names it (Delta DELETE), records a"
-                + " hash of its id so later ingestion drops its records, then VACUUMs.\n"
+                + "Removes one account from every table that names it (through a one-row table, so"
+                + " no Delta commit log names it), records a hash of its id so later ingestion"
+                + " drops its records, then VACUUMs every table (docs/THREAT-MODEL.md says what"
+                + " remains until the retention has passed).\n"
                 + VACUUM_HELP;
           }
 

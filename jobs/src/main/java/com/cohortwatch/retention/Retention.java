@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 import scala.collection.JavaConverters;
 
 /**
- * Retention and erasure: Delta DELETE of old or one account's rows in every table, then VACUUM so
- * the deleted files are really gone once the retention the operator chose has passed.
+ * Retention and erasure: Delta DELETE of old rows, or a delete of one account's rows through a
+ * one-row table (so no commit log names it), in every table; then VACUUM of every table so the
+ * deleted files are really gone once the retention the operator chose has passed.
  */
 public final class Retention {
   private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
