@@ -4,14 +4,14 @@
 # (Spark's jars, copied by `mvn verify` in pre-integration-test), then `spark-submit` of the
 # shaded jar in client mode with `run` on data-samples/. The cluster is always torn down.
 #
-#   bench/cluster.sh [--out DIR] [--jar FILE] [--input DIR] [--date YYYY-MM-DD]
+#   bench/cluster.sh [--out DIR] [--jar FILE] [--input DIR [--sample-key]] [--date YYYY-MM-DD]
 #
 #   --out    where logs, worker dirs, the event log and the warehouse go (default
 #            jobs/target/cluster-run; a folder of an earlier cluster run is emptied first)
 #   --jar    the application jar (default jobs/target/cohortwatch.jar, the normal shaded jar,
 #            built first when missing or older than the sources; a `mvn -Pcluster` jar works too)
 #   --input  input root (default data-samples, run with --sample-key; other inputs need
-#            COHORTWATCH_HMAC_KEY)
+#            COHORTWATCH_HMAC_KEY, or --sample-key after --input for a copy of data-samples)
 #   --date   run date (default 2026-11-20)
 # Environment: CLUSTER_SUBMIT_TIMEOUT seconds for the run (default 1200),
 #   CLUSTER_EXECUTOR_MEMORY (default 1g), CLUSTER_DRIVER_MEMORY (default 1536m),
@@ -34,8 +34,9 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
     --input) input="$2"; sample_key=(); shift 2 ;;
+    --sample-key) sample_key=(--sample-key); shift ;;
     --date) date="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

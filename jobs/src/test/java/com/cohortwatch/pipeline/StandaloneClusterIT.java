@@ -54,6 +54,7 @@ class StandaloneClusterIT {
                 root.resolve("jobs/target/cohortwatch.jar").toString(),
                 "--input",
                 root.resolve("data-samples").toString(),
+                "--sample-key",
                 "--date",
                 DATE.toString())
             .redirectErrorStream(true)
