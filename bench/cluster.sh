@@ -4,7 +4,8 @@
 # (Spark's jars, copied by `mvn verify` in pre-integration-test), then `spark-submit` of the
 # shaded jar in client mode with `run` on data-samples/. The cluster is always torn down.
 #
-#   bench/cluster.sh [--out DIR] [--jar FILE] [--jars LIST] [--input DIR] [--date YYYY-MM-DD]
+#   bench/cluster.sh [--out DIR] [--jar FILE] [--jars LIST] [--input DIR [--sample-key]]
+#                    [--date YYYY-MM-DD]
 #
 #   --out    where logs, worker dirs, the event log and the warehouse go (default
 #            jobs/target/cluster-run; a folder of an earlier cluster run is emptied first)
@@ -12,7 +13,8 @@
 #            built first when missing or older than the sources; a `mvn -Pcluster` jar works too)
 #   --jars   comma-separated jars for spark-submit's --jars: Delta Lake's for the thin jar
 #            (jobs/target/cohortwatch-thin.jar), e.g. those copied to jobs/target/delta-jars
-#   --input  input root (default data-samples; other inputs need COHORTWATCH_HMAC_KEY)
+#   --input  input root (default data-samples, run with --sample-key; other inputs need
+#            COHORTWATCH_HMAC_KEY, or --sample-key after --input for a copy of data-samples)
 #   --date   run date (default 2026-11-20)
 # Environment: CLUSTER_SUBMIT_TIMEOUT seconds for the run (default 1200),
 #   CLUSTER_EXECUTOR_MEMORY (default 1g), CLUSTER_DRIVER_MEMORY (default 1536m),
@@ -29,15 +31,17 @@ out="$here/jobs/target/cluster-run"
 jar=""
 extra_jars=""
 input="$here/data-samples"
+sample_key=(--sample-key)
 date="2026-11-20"
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
     --jars) extra_jars="$2"; shift 2 ;;
-    --input) input="$2"; shift 2 ;;
+    --input) input="$2"; sample_key=(); shift 2 ;;
+    --sample-key) sample_key=(--sample-key); shift ;;
     --date) date="$2"; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -196,7 +200,7 @@ setsid timeout -k 10 "$submit_timeout" "$java_bin" -Xmx"${CLUSTER_DRIVER_MEMORY:
   ${extra_jars:+--jars "$extra_jars"} \
   --conf spark.eventLog.enabled=true \
   --conf "spark.eventLog.dir=file://$out/events" \
-  "$jar" run --input "$input" --warehouse "$out/warehouse" --date "$date" \
+  "$jar" run --input "$input" --warehouse "$out/warehouse" --date "$date" "${sample_key[@]}" \
   >"$out/driver.out" 2>"$out/driver.log" </dev/null &
 driver=$!
 pgids+=("$driver")

@@ -53,7 +53,7 @@ if [ ${#classic[@]} -gt 0 ]; then seeds=("${classic[@]}"); fi
 if [ "$limit" -gt 0 ] && [ "$limit" -lt ${#seeds[@]} ]; then seeds=("${seeds[@]:0:$limit}"); fi
 
 work="${EVAL_DIR:-/tmp/cohortwatch-eval}"
-export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-evaluation-key}"
+export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-evaluation-key-not-secret-32-bytes-long}"
 mkdir -p "$work"
 names=()
 for seed in "${seeds[@]}"; do

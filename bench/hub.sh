@@ -14,7 +14,7 @@ hub="${1:-100000}"
 others="${2:-5000}"
 days="${3:-14}"
 work="${BENCH_DIR:-/tmp/cohortwatch-bench}/hub-$hub-$others-$days"
-export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key}"
+export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key-not-secret-at-least-32-bytes}"
 [ -x /usr/bin/time ] || { echo "hub.sh: needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 mkdir -p "$work"
 

@@ -29,7 +29,7 @@ hub="${HUB_ACCOUNTS:-100000}"
 seed="${BENCH_SEED:-11}"
 cold_date=2026-11-19
 nightly_date=2026-11-20
-export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key}"
+export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key-not-secret-at-least-32-bytes}"
 if [ -n "${BENCH_EVENT_LOG:-}" ]; then
   mkdir -p "$BENCH_EVENT_LOG"
   # spark.* system properties reach the SparkConf the job builds

@@ -6,6 +6,7 @@ import com.cohortwatch.config.Settings;
 import com.cohortwatch.config.SettingsSources;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.WarehouseLock;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.pipeline.Backfill;
 import com.cohortwatch.pipeline.ModerationFeed;
@@ -50,6 +51,8 @@ public final class Main {
         --lookback-days N     scoring window ending on the run date (default 30)
         --config FILE         JSON file of settings (see below; any Hadoop path)
         --conf KEY=VALUE      one setting; repeatable; overrides --config
+        --sample-key          pseudonymise payout ids with the public sample key: only for the
+                              committed data-samples/ (others: env COHORTWATCH_HMAC_KEY)
       Settings, weakest first: the default below, spark.cohortwatch.KEY in the Spark
       configuration (spark-submit --conf before the jar, spark-defaults.conf), --config, --conf.
       """;
@@ -61,7 +64,14 @@ public final class Main {
         "run",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "date", "lookback-days", "config", "summary-json");
+            return Set.of(
+                "input",
+                "warehouse",
+                "date",
+                "lookback-days",
+                "config",
+                "summary-json",
+                "sample-key");
           }
 
           public String help() {
@@ -85,30 +95,37 @@ public final class Main {
             String summaryFile = o.has("summary-json") ? o.required("summary-json") : null;
             withSession(
                 "cohortwatch-run " + config.runDate(),
-                spark -> {
-                  RunMetrics metrics = new RunMetrics(config.runDate(), "run");
-                  java.time.Instant started = java.time.Instant.now();
-                  try {
-                    NightlyRun.run(spark, config, metrics);
-                  } catch (RuntimeException e) {
-                    if (summaryFile != null) {
-                      writeSummary(spark, summaryFile, metrics, started, e);
-                    }
-                    throw e;
-                  }
-                  printSummary(out, metrics);
-                  if (summaryFile != null) {
-                    out.println(
-                        "summary: " + writeSummary(spark, summaryFile, metrics, started, null));
-                  }
-                });
+                spark ->
+                    locked(
+                        spark,
+                        config.warehouse(),
+                        "run " + config.runDate(),
+                        () -> {
+                          RunMetrics metrics = new RunMetrics(config.runDate(), "run");
+                          java.time.Instant started = java.time.Instant.now();
+                          try {
+                            NightlyRun.run(spark, config, metrics);
+                          } catch (RuntimeException e) {
+                            if (summaryFile != null) {
+                              writeSummary(spark, summaryFile, metrics, started, e);
+                            }
+                            throw e;
+                          }
+                          printSummary(out, metrics);
+                          if (summaryFile != null) {
+                            out.println(
+                                "summary: "
+                                    + writeSummary(spark, summaryFile, metrics, started, null));
+                          }
+                        }));
           }
         });
     commands.put(
         "backfill",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "from", "to", "lookback-days", "config");
+            return Set.of(
+                "input", "warehouse", "from", "to", "lookback-days", "config", "sample-key");
           }
 
           public String help() {
@@ -131,15 +148,20 @@ public final class Main {
             withSession(
                 "cohortwatch-backfill " + from + ".." + to,
                 spark ->
-                    Backfill.run(
+                    locked(
                         spark,
-                        config,
-                        from,
-                        to,
-                        (date, metrics) -> {
-                          out.println("== " + date);
-                          printSummary(out, metrics);
-                        }));
+                        config.warehouse(),
+                        "backfill " + from + ".." + to,
+                        () ->
+                            Backfill.run(
+                                spark,
+                                config,
+                                from,
+                                to,
+                                (date, metrics) -> {
+                                  out.println("== " + date);
+                                  printSummary(out, metrics);
+                                })));
           }
         });
     commands.put(
@@ -334,11 +356,16 @@ public final class Main {
                 "cohortwatch-purge " + before,
                 spark -> {
                   Warehouse warehouse = requireWarehouse(spark, warehouseDir);
-                  printRemoved(
-                      out,
-                      "purged rows dated before " + before,
-                      Retention.purge(spark, warehouse, before, hours),
-                      hours);
+                  locked(
+                      spark,
+                      warehouseDir,
+                      "purge --before " + before,
+                      () ->
+                          printRemoved(
+                              out,
+                              "purged rows dated before " + before,
+                              Retention.purge(spark, warehouse, before, hours),
+                              hours));
                 });
           }
         });
@@ -352,8 +379,10 @@ public final class Main {
           public String help() {
             return "usage: cohortwatch erase --warehouse DIR --account ID"
                 + " [--vacuum-retention-hours H]\n"
-                + "Removes one account from every table that names it (Delta DELETE), records a"
-                + " hash of its id so later ingestion drops its records, then VACUUMs.\n"
+                + "Removes one account from every table that names it (through a one-row table, so"
+                + " no Delta commit log names it), records a hash of its id so later ingestion"
+                + " drops its records, then VACUUMs every table (docs/THREAT-MODEL.md says what"
+                + " remains until the retention has passed).\n"
                 + VACUUM_HELP;
           }
 
@@ -367,14 +396,31 @@ public final class Main {
                 "cohortwatch-erase",
                 spark -> {
                   Warehouse warehouse = requireWarehouse(spark, warehouseDir);
-                  printRemoved(
-                      out,
-                      "erased account " + account,
-                      Retention.erase(spark, warehouse, account, hours),
-                      hours);
+                  // The lock names the command, not the account: its file is readable by all.
+                  locked(
+                      spark,
+                      warehouseDir,
+                      "erase",
+                      () ->
+                          printRemoved(
+                              out,
+                              "erased account " + account,
+                              Retention.erase(spark, warehouse, account, hours),
+                              hours));
                 });
           }
         });
+  }
+
+  /**
+   * Runs a writer holding the warehouse lock: a second writer (or a VACUUM during a run) fails at
+   * once instead of deleting files a run has not committed yet or undoing an erasure.
+   */
+  private static void locked(SparkSession spark, String warehouse, String command, Runnable body) {
+    try (WarehouseLock lock =
+        WarehouseLock.acquire(spark.sparkContext().hadoopConfiguration(), warehouse, command)) {
+      body.run();
+    }
   }
 
   private static Warehouse requireWarehouse(SparkSession spark, String dir) {
@@ -474,10 +520,16 @@ public final class Main {
     String input = o.required("input");
     String warehouse = o.required("warehouse");
     int lookback = o.positiveInt("lookback-days", 30);
+    if (o.confOverrides().containsKey(Settings.HMAC_KEY.name())) {
+      // ps, shell history and Spark's event log all show a command line.
+      throw new UsageException(
+          "the HMAC key is not taken from the command line: set COHORTWATCH_HMAC_KEY or --conf "
+              + Settings.HMAC_KEY_FILE.name()
+              + "=FILE");
+    }
     Settings settings =
         SettingsSources.resolve(o.has("config") ? o.required("config") : null, o.confOverrides());
-    boolean sample = input.replace('\\', '/').replaceAll("/+$", "").endsWith("data-samples");
-    return new RunConfig(input, warehouse, date, lookback, settings, sample);
+    return new RunConfig(input, warehouse, date, lookback, settings, o.has("sample-key"));
   }
 
   /** Writes the --summary-json file; returns where it landed. */

@@ -25,6 +25,9 @@ public final class Options {
     this.help = help;
   }
 
+  /** Flags that take no value: present means "true". */
+  static final Set<String> SWITCHES = Set.of("sample-key");
+
   /** Parses args after the subcommand name; `--conf k=v` may repeat, every other flag once. */
   public static Options parse(String command, List<String> args, Set<String> allowed) {
     Map<String, String> values = new LinkedHashMap<>();
@@ -48,6 +51,9 @@ public final class Options {
       }
       if (!allowed.contains(name) && !name.equals("conf")) {
         throw new UsageException(command + ": unknown flag --" + name);
+      }
+      if (value == null && SWITCHES.contains(name)) {
+        value = "true";
       }
       if (value == null) {
         if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {

@@ -9,7 +9,8 @@ import java.time.LocalDate;
  * @param warehouse the Delta warehouse root
  * @param runDate the run date: logins landed up to it are ingested, gold rows carry it
  * @param lookbackDays the scoring window ending on runDate
- * @param sampleRun true when the input is the committed data-samples/ (allows the sample HMAC key)
+ * @param sampleRun true when asked for explicitly ({@code --sample-key}): the public sample HMAC
+ *     key, for the committed data-samples/ only
  */
 public record RunConfig(
     String input,

@@ -44,6 +44,19 @@ public final class Settings {
           "login events later than the end of their landing day, and account, payout and decision"
               + " records later than now, by more than this many hours are quarantined as"
               + " future_timestamp");
+  public static final Key SNAPSHOT_MAX_SHRINK =
+      key(
+          "ingest.snapshot-max-shrink",
+          "0.5",
+          "a snapshot input (accounts, payout_methods, ip_intel, decisions) whose valid records"
+              + " fall by more than this share of its rows in bronze, or to none, keeps the"
+              + " previous bronze (an empty or truncated export must not wipe every link)");
+  public static final Key SNAPSHOT_SHRINK_ACTION =
+      key(
+          "ingest.snapshot-shrink-action",
+          "fail",
+          "what a shrunken snapshot does: fail (the run fails before publishing) or warn (the run"
+              + " goes on with that table's previous bronze and says so)");
   public static final Key EARLIEST_VALID_DATE =
       key(
           "ingest.earliest-date",
@@ -133,7 +146,14 @@ public final class Settings {
       key(
           "privacy.hmac-key",
           "",
-          "key for pseudonymising payout method ids in gold tables (or env COHORTWATCH_HMAC_KEY)");
+          "key for pseudonymising payout method ids, at least 32 bytes; better in env"
+              + " COHORTWATCH_HMAC_KEY or privacy.hmac-key-file; refused on the command line (ps"
+              + " and Spark's event log show it)");
+  public static final Key HMAC_KEY_FILE =
+      key(
+          "privacy.hmac-key-file",
+          "",
+          "file (any Hadoop path) holding the HMAC key when COHORTWATCH_HMAC_KEY is not set");
 
   private final Map<String, String> values;
 
@@ -179,7 +199,7 @@ public final class Settings {
   }
 
   private void validate(Key key) {
-    if (key == HMAC_KEY || key == MODEL_FILE) {
+    if (key == HMAC_KEY || key == HMAC_KEY_FILE || key == MODEL_FILE) {
       return;
     }
     if (key == EARLIEST_VALID_DATE) {
@@ -195,11 +215,40 @@ public final class Settings {
       }
       return;
     }
+    if (key == SNAPSHOT_SHRINK_ACTION) {
+      if (!List.of("fail", "warn").contains(values.get(key.name()))) {
+        throw new UsageException(
+            "setting "
+                + key.name()
+                + " must be fail or warn, got '"
+                + values.get(key.name())
+                + "'");
+      }
+      return;
+    }
+    double value;
     try {
-      Double.parseDouble(values.get(key.name()));
+      value = Double.parseDouble(values.get(key.name()));
     } catch (NumberFormatException e) {
       throw new UsageException(
           "setting " + key.name() + " must be a number, got '" + values.get(key.name()) + "'");
+    }
+    // NaN compares false with everything: max-bad-share=NaN turned the limit off.
+    if (!Double.isFinite(value)) {
+      throw new UsageException(
+          "setting "
+              + key.name()
+              + " must be a finite number, got '"
+              + values.get(key.name())
+              + "'");
+    }
+    if ((key == MAX_BAD_SHARE || key == SNAPSHOT_MAX_SHRINK) && (value < 0 || value > 1)) {
+      throw new UsageException(
+          "setting "
+              + key.name()
+              + " is a share from 0 to 1, got '"
+              + values.get(key.name())
+              + "'");
     }
   }
 
@@ -285,11 +334,12 @@ public final class Settings {
     sb.append("// CohortWatch settings: every key at its default. Pass with --config FILE;\n");
     sb.append("// --conf key=value overrides one. JSON with comments (Jackson ALLOW_COMMENTS).\n");
     sb.append("{\n");
-    List<Key> keys = KEYS.values().stream().filter(k -> k != HMAC_KEY).toList();
+    List<Key> keys =
+        KEYS.values().stream().filter(k -> k != HMAC_KEY && k != HMAC_KEY_FILE).toList();
     for (int i = 0; i < keys.size(); i++) {
       Key k = keys.get(i);
       String value =
-          k == EARLIEST_VALID_DATE || k == MODEL_FILE
+          k == EARLIEST_VALID_DATE || k == SNAPSHOT_SHRINK_ACTION || k == MODEL_FILE
               ? "\"" + k.defaultValue() + "\""
               : k.defaultValue();
       sb.append("  // ").append(k.doc()).append('\n');
@@ -298,6 +348,8 @@ public final class Settings {
     }
     sb.append("  // ").append(HMAC_KEY.doc()).append(": a secret, keep it out of this file\n");
     sb.append("  // \"").append(HMAC_KEY.name()).append("\": \"...\"\n");
+    sb.append("  // ").append(HMAC_KEY_FILE.doc()).append('\n');
+    sb.append("  // \"").append(HMAC_KEY_FILE.name()).append("\": \"/path/to/key\"\n");
     sb.append("}\n");
     return sb.toString();
   }

@@ -90,7 +90,20 @@ public final class IngestStage {
     Instant ingestedAt = Instant.now();
     // Resolved before any write: a run without a key fails with nothing changed.
     String hmacKey =
-        Pseudonymizer.resolveKey(config.settings().get(Settings.HMAC_KEY), config.sampleRun());
+        Pseudonymizer.resolveKey(
+            config.settings().get(Settings.HMAC_KEY),
+            config.settings().get(Settings.HMAC_KEY_FILE),
+            config.sampleRun(),
+            conf);
+    if (warehouse.exists(InputTable.PAYOUT_METHODS.folder())) {
+      Pseudonymizer.checkFingerprint(
+          warehouse
+              .properties(InputTable.PAYOUT_METHODS.folder())
+              .get(Pseudonymizer.FINGERPRINT_PROPERTY),
+          hmacKey,
+          warehouse.root());
+    }
+    String keyFingerprint = Pseudonymizer.fingerprint(hmacKey);
 
     Dataset<Row> erasures =
         warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
@@ -148,6 +161,7 @@ public final class IngestStage {
 
     // Count every table's outcomes by reason (one aggregate job per table), then check the limit.
     double maxBadShare = config.settings().getDouble(Settings.MAX_BAD_SHARE);
+    java.util.Set<InputTable> keepPrevious = java.util.EnumSet.noneOf(InputTable.class);
     for (Validated v : validated) {
       v.rows().persist(StorageLevel.MEMORY_AND_DISK());
       Map<String, Long> byReason = countByReason(v.rows());
@@ -170,11 +184,26 @@ public final class IngestStage {
                     .map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(", "))));
       }
+      String shrunk = shrunkSnapshot(v.table(), valid, warehouse, config.settings());
+      if (shrunk != null) {
+        if (config.settings().get(Settings.SNAPSHOT_SHRINK_ACTION).equals("fail")) {
+          validated.forEach(x -> x.rows().unpersist());
+          throw new CohortWatchException(
+              shrunk
+                  + "; nothing was published (--conf "
+                  + Settings.SNAPSHOT_SHRINK_ACTION.name()
+                  + "=warn goes on with the previous snapshot)");
+        }
+        metrics.note("WARNING " + shrunk + ": kept the previous bronze " + v.table().folder());
+        keepPrevious.add(v.table());
+      }
     }
 
     try {
       for (Validated v : validated) {
-        writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days);
+        if (!keepPrevious.contains(v.table())) {
+          writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days, keyFingerprint);
+        }
       }
       writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
     } finally {
@@ -185,8 +214,9 @@ public final class IngestStage {
   }
 
   /**
-   * Payout method ids enter the warehouse only as keyed pseudonyms, in bronze and in the raw text
-   * of a rejected record; an unparseable payout record keeps only a hash of its text.
+   * Payout method ids enter the warehouse only as keyed pseudonyms, in bronze and in a rejected
+   * record (whose text Validation rebuilt from its fields, the id's place marked); an unparseable
+   * payout record keeps only a hash of its text.
    */
   static Dataset<Row> pseudonymisePayouts(Dataset<Row> rows, String hmacKey) {
     Column id = col(Cols.PAYOUT_METHOD_ID);
@@ -194,15 +224,44 @@ public final class IngestStage {
         .withColumn(
             Cols.RAW,
             when(
-                    id.isNotNull().and(length(id).gt(0)),
-                    expr("replace(raw, payout_method_id, _pseudonym)"))
+                    col(InputReader.MALFORMED).unary_$bang(),
+                    org.apache.spark.sql.functions.replace(
+                        col(Cols.RAW),
+                        lit(Validation.PAYOUT_ID_MARKER),
+                        coalesce(col("_pseudonym"), lit(""))))
                 .otherwise(
                     concat(
                         lit("[redacted payout record, sha256 "),
                         sha2(coalesce(col(Cols.RAW), lit("")), 256),
                         lit("]"))))
         .withColumn(Cols.PAYOUT_METHOD_ID, col("_pseudonym"))
-        .drop("_pseudonym");
+        .drop("_pseudonym")
+        .drop(InputReader.MALFORMED);
+  }
+
+  /**
+   * Why a snapshot table's new export must not replace its bronze, or null: its valid records fell
+   * to none, or by more than the configured share of the rows in bronze. An empty or truncated
+   * export would otherwise silently remove every account or payout link.
+   */
+  static String shrunkSnapshot(
+      InputTable table, long valid, Warehouse warehouse, Settings settings) {
+    if (table == InputTable.LOGINS || !warehouse.exists(table.folder())) {
+      return null;
+    }
+    long previous = warehouse.read(table.folder()).count();
+    double maxShrink = settings.getDouble(Settings.SNAPSHOT_MAX_SHRINK);
+    if (previous == 0 || (valid > 0 && valid >= previous * (1 - maxShrink))) {
+      return null;
+    }
+    return String.format(
+        "input table %s: %d valid records against %d in bronze, a drop of %.0f%% (limit %s %.0f%%)",
+        table.folder(),
+        valid,
+        previous,
+        100.0 * (previous - valid) / previous,
+        Settings.SNAPSHOT_MAX_SHRINK.name(),
+        100 * maxShrink);
   }
 
   /** Records of erased accounts never re-enter the warehouse; how many were dropped is noted. */
@@ -299,7 +358,8 @@ public final class IngestStage {
       RunConfig config,
       RunMetrics metrics,
       Instant ingestedAt,
-      List<LocalDate> days) {
+      List<LocalDate> days,
+      String keyFingerprint) {
     InputTable table = v.table();
     String name = table.folder();
     Dataset<Row> valid = v.rows().filter(col(Cols.REASON).isNull());
@@ -353,7 +413,13 @@ public final class IngestStage {
               default -> throw new IllegalStateException();
             };
         var schema = Schemas.bronze(table);
-        warehouse.ensure(name, schema);
+        // The pseudonyms' key, by fingerprint: a later run with another key fails (above).
+        warehouse.ensure(
+            name,
+            schema,
+            table == InputTable.PAYOUT_METHODS
+                ? Map.of(Pseudonymizer.FINGERPRINT_PROPERTY, keyFingerprint)
+                : Map.of());
         Dataset<Row> latest = Dedup.latestPerKey(valid, keys);
         Dataset<Row> rows = carryOverIngestedAt(latest, warehouse.read(name), schema, now);
         warehouse.overwrite(name, schema, rows);
@@ -419,7 +485,14 @@ public final class IngestStage {
                   lit(Date.valueOf(config.runDate())).as(Cols.RUN_DATE),
                   lit(v.table().folder()).as(Cols.SOURCE_TABLE),
                   partition.as(Cols.SOURCE_PARTITION),
-                  col(Cols.RAW),
+                  // Cut: an attacker's megabyte-long field must not fill the quarantine.
+                  when(
+                          length(col(Cols.RAW)).gt(Validation.MAX_RECORD_CHARS),
+                          concat(
+                              expr("substring(raw, 1, " + Validation.MAX_RECORD_CHARS + ")"),
+                              lit("...[cut]")))
+                      .otherwise(col(Cols.RAW))
+                      .as(Cols.RAW),
                   col(Cols.REASON),
                   col(Cols.DETAIL),
                   lit(Timestamp.from(ingestedAt)).as(Cols.INGESTED_AT));

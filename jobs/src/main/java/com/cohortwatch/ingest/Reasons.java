@@ -27,4 +27,16 @@ public final class Reasons {
 
   /** A value outside the contract's domain (decision not confirmed/cleared, bad country code). */
   public static final String INVALID_VALUE = "invalid_value";
+
+  /**
+   * Bytes that are not UTF-8: decoding would turn them into U+FFFD, so two different device ids
+   * would become one (a false link).
+   */
+  public static final String INVALID_ENCODING = "invalid_encoding";
+
+  /** A record longer than {@code Validation.MAX_RECORD_CHARS}: quarantined with its text cut. */
+  public static final String OVERLONG_RECORD = "overlong_record";
+
+  /** A whole file that cannot be read (not its format, truncated, mistyped): one row per file. */
+  public static final String UNREADABLE_FILE = "unreadable_file";
 }

@@ -1,9 +1,11 @@
 package com.cohortwatch.io;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.schema.Cols;
@@ -21,6 +23,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -56,7 +59,12 @@ public final class Exporter {
     return table.filter(col(Cols.RUN_DATE).equalTo(lit(newest.getDate(0))));
   }
 
-  /** CSV has no arrays or maps: those columns are written as JSON text. */
+  /**
+   * CSV has no arrays or maps: those columns are written as JSON text. Text that a spreadsheet
+   * would run as a formula (starting with {@code = + - @}, tab or carriage return, OWASP's list)
+   * gets a leading {@code '}: the values come from the people we hunt (user agents, device ids),
+   * and an analyst opens the export in Excel or LibreOffice.
+   */
   static Dataset<Row> flattenForCsv(Dataset<Row> rows) {
     List<Column> columns = new ArrayList<>();
     for (StructField f : rows.schema().fields()) {
@@ -64,9 +72,20 @@ public final class Exporter {
           f.dataType() instanceof ArrayType
               || f.dataType() instanceof MapType
               || f.dataType() instanceof StructType;
-      columns.add(nested ? to_json(col(f.name())).as(f.name()) : col(f.name()));
+      Column c = nested ? to_json(col(f.name())) : col(f.name());
+      if (nested || f.dataType() instanceof StringType) {
+        c = neutralised(c);
+      }
+      columns.add(c.as(f.name()));
     }
     return rows.select(columns.toArray(new Column[0]));
+  }
+
+  /** Characters that make a spreadsheet cell a formula when they come first. */
+  static final String FORMULA_START = "^[=+\\-@\t\r]";
+
+  static Column neutralised(Column text) {
+    return when(text.rlike(FORMULA_START), concat(lit("'"), text)).otherwise(text);
   }
 
   /** Writes the rows to {@code out} and returns how many were written. */
@@ -79,10 +98,14 @@ public final class Exporter {
       fs.delete(staging, true);
       Dataset<Row> single = rows.coalesce(1);
       if (format == Format.CSV) {
+        // RFC 4180: every field quoted, a quote inside doubled ("" not Spark's default \"),
+        // so no value can end its cell early or start a row; newlines stay inside the quotes.
         flattenForCsv(single)
             .write()
             .mode(SaveMode.Overwrite)
             .option("header", "true")
+            .option("quoteAll", "true")
+            .option("escape", "\"")
             .csv(staging.toString());
       } else {
         single
@@ -115,6 +138,7 @@ public final class Exporter {
               .read()
               .option("header", "true")
               .option("multiLine", "true")
+              .option("escape", "\"")
               .csv(out)
               .count()
           : rows.sparkSession().read().text(out).count();

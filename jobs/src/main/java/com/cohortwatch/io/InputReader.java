@@ -13,7 +13,6 @@ import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
-import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
@@ -27,9 +26,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -58,6 +59,10 @@ public final class InputReader {
   public static final String WRONG_TYPE_COLUMN = "_wrong_type";
   public static final String SOURCE_FILE = "_source_file";
   public static final String ROW_ORDER = "_row_order";
+
+  /** Why a whole file could not be read (one row per such file), else null. */
+  public static final String FILE_PROBLEM = "_file_problem";
+
   private static final String CORRUPT = "_corrupt_record";
 
   public static Dataset<Row> read(
@@ -65,12 +70,56 @@ public final class InputReader {
     if (listing.isEmpty()) {
       throw new IllegalArgumentException("no files for " + table.folder());
     }
-    Dataset<Row> frame =
-        switch (listing.format()) {
-          case JSON -> readJson(spark, table, listing.files());
-          case CSV -> readCsv(spark, table, listing.files());
-          case PARQUET -> readParquet(spark, table, listing.files());
-        };
+    // Each unreadable file becomes one quarantine row; the others are read.
+    Map<String, String> problems = new LinkedHashMap<>();
+    List<String> readable = new ArrayList<>();
+    Map<String, List<String>> parquetBySchema = new LinkedHashMap<>();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    for (String file : listing.files()) {
+      String problem = null;
+      if (listing.format() == InputFiles.Format.PARQUET) {
+        String schema = FileProbe.parquetSchema(conf, file);
+        if (schema.startsWith(FileProbe.PROBLEM)) {
+          problem = schema.substring(FileProbe.PROBLEM.length());
+        } else {
+          parquetBySchema.computeIfAbsent(schema, k -> new ArrayList<>()).add(file);
+        }
+      } else if (listing.format() == InputFiles.Format.CSV) {
+        problem = FileProbe.csvHeaderProblem(table, readHeader(spark, file));
+      }
+      if (problem == null) {
+        readable.add(file);
+      } else {
+        problems.put(file, problem);
+      }
+    }
+    problems.putAll(FileProbe.compressedProblems(spark, readable));
+    readable.removeAll(problems.keySet());
+    Dataset<Row> frame = null;
+    if (!readable.isEmpty()) {
+      frame =
+          switch (listing.format()) {
+            case JSON -> readJson(spark, table, readable);
+            case CSV -> readCsv(spark, table, readable);
+            case PARQUET -> {
+              // Files whose column types differ are read apart: one read would fail on them all.
+              Dataset<Row> union = null;
+              for (List<String> group : parquetBySchema.values()) {
+                group.retainAll(readable);
+                if (!group.isEmpty()) {
+                  Dataset<Row> part = readParquet(spark, table, group);
+                  union = union == null ? part : union.unionByName(part);
+                }
+              }
+              yield union;
+            }
+          };
+      frame = frame.withColumn(FILE_PROBLEM, lit(null).cast("string"));
+    }
+    if (!problems.isEmpty()) {
+      Dataset<Row> bad = FileProbe.problemRows(spark, table, problems);
+      frame = frame == null ? bad : frame.unionByName(bad);
+    }
     frame = frame.withColumn(ROW_ORDER, monotonically_increasing_id());
     if (table.partitionedByDay()) {
       frame =
@@ -117,8 +166,18 @@ public final class InputReader {
     }
     Dataset<Row> union = null;
     for (Map.Entry<List<String>, List<String>> group : byHeader.entrySet()) {
+      // Columns by header name when it is a plain name seen once, else by position (_h3): a
+      // dotted, empty or repeated extra name cannot break the read. Extra columns are ignored.
+      List<String> header = group.getKey();
+      List<String> names = new ArrayList<>();
+      Set<String> seen = new java.util.HashSet<>();
+      for (int i = 0; i < header.size(); i++) {
+        String name = header.get(i);
+        boolean plain = name.matches("[A-Za-z0-9_]+") && !name.startsWith("_") && seen.add(name);
+        names.add(plain ? name : "_h" + i);
+      }
       StructType schema = new StructType();
-      for (String name : group.getKey()) {
+      for (String name : names) {
         schema = schema.add(name, DataTypes.StringType);
       }
       schema = schema.add(CORRUPT, DataTypes.StringType);
@@ -126,20 +185,25 @@ public final class InputReader {
           spark
               .read()
               .option("header", "true")
+              // RFC 4180: a quoted field may hold newlines and "" stands for a quote. Without
+              // multiLine a newline inside a quoted user_agent started a forged record; with
+              // Spark's default backslash escape a value ending in one swallowed the rest of its
+              // row.
+              .option("multiLine", "true")
+              .option("escape", "\"")
               .option("mode", "PERMISSIVE")
               .option("columnNameOfCorruptRecord", CORRUPT)
               .option("enforceSchema", "true")
               .schema(schema)
               .csv(group.getValue().toArray(new String[0]))
               .withColumn(SOURCE_FILE, input_file_name());
-      Set<String> present = Set.copyOf(group.getKey());
       List<Column> columns = new ArrayList<>();
       List<Column> rawParts = new ArrayList<>();
       for (String name : table.allColumns()) {
-        Column c = present.contains(name) ? col(name) : lit(null).cast("string");
+        Column c = names.contains(name) ? col(name) : lit(null).cast("string");
         columns.add(c.as(name));
       }
-      for (String name : group.getKey()) {
+      for (String name : names) {
         rawParts.add(col(name));
       }
       columns.add(
@@ -153,12 +217,12 @@ public final class InputReader {
     return union;
   }
 
-  private static List<String> readHeader(SparkSession spark, String file) {
+  static List<String> readHeader(SparkSession spark, String file) {
     Path path = new Path(file);
     try {
       FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
       try (InputStream raw = fs.open(path);
-          InputStream in = file.endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+          InputStream in = decompressed(spark, path, raw);
           BufferedReader reader =
               new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
         String header = reader.readLine();
@@ -171,9 +235,18 @@ public final class InputReader {
         }
         return names;
       }
-    } catch (IOException e) {
-      throw new CohortWatchException("cannot read CSV header of " + file + ": " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      // Reported by the probe as the file's quarantine row.
+      return null;
     }
+  }
+
+  /** The file's bytes through the Hadoop codec its extension names (gz, bz2, ...), as Spark. */
+  static InputStream decompressed(SparkSession spark, Path path, InputStream raw)
+      throws IOException {
+    CompressionCodec codec =
+        new CompressionCodecFactory(spark.sparkContext().hadoopConfiguration()).getCodec(path);
+    return codec == null ? raw : codec.createInputStream(raw);
   }
 
   private static Dataset<Row> readParquet(

@@ -17,8 +17,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +74,7 @@ public final class Warehouse {
   public void ensure(
       String table, StructType schema, Map<String, String> properties, String... partitionedBy) {
     Map<String, String> all = new TreeMap<>(TableNames.properties(table));
+    all.putAll(statsProperties(schema, List.of(partitionedBy)));
     all.putAll(properties);
     if (exists(table)) {
       addMissingColumns(table, schema);
@@ -85,6 +90,30 @@ public final class Warehouse {
       builder = builder.property(p.getKey(), p.getValue());
     }
     builder.execute();
+  }
+
+  /** Delta table property naming the columns whose min/max Delta records in its log. */
+  public static final String STATS_COLUMNS = "delta.dataSkippingStatsColumns";
+
+  /**
+   * Min/max statistics only for the dates, times and numbers: Delta writes a file's min and max of
+   * each indexed column into {@code _delta_log}, which VACUUM never removes, so a text column's
+   * statistics would keep an erased account id (or a raw record) on disk for as long as the log.
+   */
+  static Map<String, String> statsProperties(StructType schema, List<String> partitionedBy) {
+    List<String> columns = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      DataType t = f.dataType();
+      if (partitionedBy.contains(f.name())) {
+        continue;
+      }
+      if (t instanceof NumericType || t instanceof DateType || t instanceof TimestampType) {
+        columns.add(f.name());
+      }
+    }
+    return columns.isEmpty()
+        ? Map.of("delta.dataSkippingNumIndexedCols", "0")
+        : Map.of(STATS_COLUMNS, String.join(",", columns));
   }
 
   /** Creates or upgrades the table with the properties it must carry ({@link TableNames}). */
@@ -191,8 +220,51 @@ public final class Warehouse {
   }
 
   /**
-   * Deletes the rows matching {@code condition} in one commit; returns how many. The condition is
-   * not logged: for an erasure it names the person.
+   * Deletes, in one commit, the rows of the table (alias {@code t}) for which {@code condition}
+   * holds against some row of {@code keys} (alias {@code s}); returns how many. Delta writes a
+   * DELETE's predicate, literals included, into the table's commit log for good, so an erasure
+   * deletes through a MERGE whose logged condition names only columns: the id stays in {@code
+   * keys}, which is never written.
+   */
+  public long deleteMatching(String table, Dataset<Row> keys, Column condition) {
+    DeltaTable delta = DeltaTable.forPath(spark, path(table));
+    long before = lastCommit(table).version();
+    delta.as("t").merge(keys.as("s"), condition).whenMatched().delete().execute();
+    Row last = delta.history(1).select("version", "operationMetrics").first();
+    long deleted = 0;
+    if (last.getLong(0) > before) {
+      Map<String, String> metrics = last.getJavaMap(1);
+      String rows = metrics == null ? null : metrics.get("numTargetRowsDeleted");
+      deleted = rows == null ? 0L : Long.parseLong(rows);
+    }
+    LOG.info("deleted {} rows from {}", deleted, table);
+    return deleted;
+  }
+
+  /** The Delta tables under the root, by name. */
+  public List<String> tables() {
+    Path rootPath = new Path(root);
+    List<String> tables = new ArrayList<>();
+    try {
+      FileSystem fs = rootPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(rootPath)) {
+        return tables;
+      }
+      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(rootPath)) {
+        if (s.isDirectory() && fs.exists(new Path(s.getPath(), "_delta_log"))) {
+          tables.add(s.getPath().getName());
+        }
+      }
+    } catch (IOException e) {
+      throw new CohortWatchException("cannot list warehouse " + root + ": " + e.getMessage());
+    }
+    tables.sort(String::compareTo);
+    return tables;
+  }
+
+  /**
+   * Deletes the rows matching {@code condition} in one commit; returns how many. Delta logs the
+   * condition: never pass one that names a person (see {@link #deleteMatching}).
    */
   public long delete(String table, String condition) {
     DeltaTable delta = DeltaTable.forPath(spark, path(table));

@@ -1,6 +1,7 @@
 package com.cohortwatch.retention;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.sha2;
 
 import com.cohortwatch.CohortWatchException;
@@ -21,13 +22,16 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.JavaConverters;
 
 /**
- * Retention and erasure: Delta DELETE of old or one account's rows in every table, then VACUUM so
- * the deleted files are really gone once the retention the operator chose has passed.
+ * Retention and erasure: Delta DELETE of old rows, or a delete of one account's rows through a
+ * one-row table (so no commit log names it), in every table; then VACUUM of every table so the
+ * deleted files are really gone once the retention the operator chose has passed.
  */
 public final class Retention {
   private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
@@ -51,11 +55,20 @@ public final class Retention {
     DATED_TABLES.put(TableNames.ACCOUNT_RISK, Cols.RUN_DATE);
   }
 
-  /** Tables that name accounts, each with the condition that finds one account's rows. */
-  static Map<String, String> accountConditions(String accountId) {
-    String id = sqlString(accountId);
-    String own = Cols.ACCOUNT_ID + " = " + id;
-    Map<String, String> conditions = new LinkedHashMap<>();
+  /** The one-row table an erasure deletes through: the id, and its pattern in raw text. */
+  static final String ERASED_ID = "erased_id";
+
+  static final String ERASED_PATTERN = "erased_pattern";
+
+  /**
+   * Tables that name accounts, each with the condition that finds the rows of the account in the
+   * one-row table {@code s} ({@link #erasedKeys}) among the table's rows {@code t}. Conditions name
+   * columns only: Delta logs them.
+   */
+  static Map<String, Column> accountConditions() {
+    Column id = col("s." + ERASED_ID);
+    Column own = col("t." + Cols.ACCOUNT_ID).equalTo(id);
+    Map<String, Column> conditions = new LinkedHashMap<>();
     conditions.put(InputTable.LOGINS.folder(), own);
     conditions.put(InputTable.ACCOUNTS.folder(), own);
     conditions.put(InputTable.PAYOUT_METHODS.folder(), own);
@@ -64,16 +77,22 @@ public final class Retention {
     conditions.put(TableNames.IP_SLOTS, own);
     conditions.put(
         TableNames.LINK_EVIDENCE,
-        Cols.ACCOUNT_A + " = " + id + " OR " + Cols.ACCOUNT_B + " = " + id);
+        col("t." + Cols.ACCOUNT_A).equalTo(id).or(col("t." + Cols.ACCOUNT_B).equalTo(id)));
     conditions.put(TableNames.CLUSTER_MEMBERS, own);
     conditions.put(TableNames.ACCOUNT_RISK, own);
     // A rejected record keeps only its raw text: match the id as a whole token in it.
-    conditions.put(
-        TableNames.QUARANTINE,
-        Cols.RAW
-            + " RLIKE "
-            + sqlString("(^|[^A-Za-z0-9_.-])" + Pattern.quote(accountId) + "($|[^A-Za-z0-9_.-])"));
+    conditions.put(TableNames.QUARANTINE, expr("t." + Cols.RAW + " RLIKE s." + ERASED_PATTERN));
     return conditions;
+  }
+
+  /** The one row an erasure matches against: never written anywhere. */
+  static Dataset<Row> erasedKeys(SparkSession spark, String accountId) {
+    StructType schema =
+        new StructType()
+            .add(ERASED_ID, DataTypes.StringType, false)
+            .add(ERASED_PATTERN, DataTypes.StringType, false);
+    String pattern = "(^|[^A-Za-z0-9_.-])" + Pattern.quote(accountId) + "($|[^A-Za-z0-9_.-])";
+    return spark.createDataFrame(List.of(RowFactory.create(accountId, pattern)), schema);
   }
 
   /**
@@ -87,8 +106,9 @@ public final class Retention {
         deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue() + " < '" + before + "'"));
       }
     }
-    // Every table: see erase.
-    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    // Every table, snapshots included: an overwritten accounts or payout_methods snapshot leaves
+    // its old files (with personal data) behind until VACUUM removes them.
+    vacuum(spark, warehouse, warehouse.tables(), vacuumRetentionHours);
     return deleted;
   }
 
@@ -102,9 +122,10 @@ public final class Retention {
       throw new CohortWatchException("erase: the account id is empty");
     }
     Map<String, Long> deleted = new LinkedHashMap<>();
-    for (Map.Entry<String, String> t : accountConditions(accountId).entrySet()) {
+    Dataset<Row> keys = erasedKeys(spark, accountId);
+    for (Map.Entry<String, Column> t : accountConditions().entrySet()) {
       if (warehouse.exists(t.getKey())) {
-        deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue()));
+        deleted.put(t.getKey(), warehouse.deleteMatching(t.getKey(), keys, t.getValue()));
       }
     }
     warehouse.ensure(TableNames.ERASURES, Schemas.ERASURES);
@@ -118,9 +139,9 @@ public final class Retention {
                     Timestamp.from(Instant.now()),
                     JavaConverters.mapAsScalaMap(new LinkedHashMap<>(deleted)))),
             Schemas.ERASURES));
-    // Every table, not only those this DELETE rewrote: files an earlier purge or erase deleted
-    // within the retention are due now, and only VACUUM removes them from disk.
-    vacuum(spark, warehouse, deleted.keySet(), vacuumRetentionHours);
+    // Every table, not only those this erasure rewrote: files an earlier purge or erase deleted
+    // within the retention, and old snapshot files, are due now; only VACUUM removes them.
+    vacuum(spark, warehouse, warehouse.tables(), vacuumRetentionHours);
     return deleted;
   }
 
@@ -166,9 +187,5 @@ public final class Retention {
       warehouse.vacuum(table, retentionHours);
     }
     LOG.info("vacuumed {} with a retention of {} hours", tables, retentionHours);
-  }
-
-  static String sqlString(String value) {
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }

@@ -55,7 +55,10 @@ class GeneratedIngestTest {
             LocalDate.of(2026, 11, 20),
             30,
             // Payout ids are pseudonymised at ingestion, so ingestion needs the key.
-            Settings.resolve(null, java.util.Map.of(Settings.HMAC_KEY.name(), "ingest-test-key")),
+            Settings.resolve(
+                null,
+                java.util.Map.of(
+                    Settings.HMAC_KEY.name(), "ingest-test-key-of-32-bytes-or-more-x")),
             false);
     warehouse = new Warehouse(spark, config.warehouse());
     metrics = new RunMetrics(config.runDate(), "test");

@@ -134,7 +134,12 @@ class NightlyRunTest {
             D2,
             30,
             Settings.resolve(
-                null, Map.of("privacy.hmac-key", "test-key", "ingest.max-bad-share", "0.5")),
+                null,
+                Map.of(
+                    "privacy.hmac-key",
+                    "nightly-run-test-key-32-bytes-or-more",
+                    "ingest.max-bad-share",
+                    "0.5")),
             false);
     first = NightlyRun.run(spark, config);
     afterFirst = snapshot(spark);
@@ -299,8 +304,13 @@ class NightlyRunTest {
             com.cohortwatch.io.Exporter.Format.CSV,
             csv.toString());
     assertThat(clusters).isEqualTo(1); // the newest run date only
-    assertThat(Files.readAllLines(csv).get(0))
-        .startsWith("run_date,cluster_id,size")
+    // RFC 4180 with every field quoted, the header too.
+    assertThat(Files.readAllLines(csv).get(0)).startsWith("\"run_date\",\"cluster_id\",\"size\"");
+    assertThat(
+            com.cohortwatch.testing.StrictCsv.parse(
+                    Files.readString(csv, java.nio.charset.StandardCharsets.UTF_8))
+                .get(0))
+        .startsWith("run_date", "cluster_id", "size")
         .contains("reasons");
   }
 

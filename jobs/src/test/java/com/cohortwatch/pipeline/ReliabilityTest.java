@@ -76,7 +76,12 @@ class ReliabilityTest {
         date,
         30,
         Settings.resolve(
-            null, Map.of("privacy.hmac-key", "reliability-key", "ingest.max-bad-share", "0.5")),
+            null,
+            Map.of(
+                "privacy.hmac-key",
+                "reliability-test-key-of-32-bytes-or-more",
+                "ingest.max-bad-share",
+                "0.5")),
         false);
   }
 
@@ -482,7 +487,75 @@ class ReliabilityTest {
     assertThatThrownBy(() -> NightlyRun.run(spark, config(growingInput, sequence, future)))
         .isInstanceOf(CohortWatchException.class)
         .hasMessageContaining("in the future");
+    // The warehouse records its key's fingerprint, never the key; another key fails before writing.
+    assertThat(warehouse(sequence).properties("payout_methods"))
+        .containsEntry(
+            com.cohortwatch.detect.Pseudonymizer.FINGERPRINT_PROPERTY,
+            com.cohortwatch.detect.Pseudonymizer.fingerprint(
+                "reliability-test-key-of-32-bytes-or-more"))
+        .doesNotContainValue("reliability-test-key-of-32-bytes-or-more");
+    RunConfig otherKey =
+        new RunConfig(
+            growingInput.toString(),
+            sequence,
+            D3,
+            30,
+            Settings.resolve(
+                null, Map.of("privacy.hmac-key", "another-key-another-key-another-key")),
+            false);
+    assertThatThrownBy(() -> NightlyRun.run(spark, otherKey))
+        .isInstanceOf(CohortWatchException.class)
+        .hasMessageContaining("was built with HMAC key hmac-sha256:")
+        .hasMessageNotContaining("\n");
     assertThat(WarehouseContents.of(spark, sequence)).isEqualTo(before);
+  }
+
+  @Test
+  @Order(2)
+  void anEmptiedSnapshotKeepsThePreviousBronzeAndFailsOrWarns() throws IOException {
+    SparkSession spark = SharedSpark.spark();
+    Path shrunk = dir.resolve("shrunk-input");
+    TestFiles.copyTree(growingInput, shrunk);
+    // A 0-record payout export and an accounts export down to one account.
+    write(shrunk.resolve("payout_methods/payouts.csv"), List.of("account_id,payout_method_id"));
+    write(
+        shrunk.resolve("accounts/accounts.jsonl"),
+        List.of("{\"account_id\":\"n0\",\"created_at\":\"2024-03-01T00:00:00Z\"}"));
+    Map<String, List<String>> before = WarehouseContents.of(spark, sequence);
+    assertThatThrownBy(() -> NightlyRun.run(spark, config(shrunk, sequence, D3)))
+        .isInstanceOf(CohortWatchException.class)
+        .hasMessageContaining("input table accounts: 1 valid records against")
+        .hasMessageContaining("nothing was published")
+        .hasMessageNotContaining("\n");
+    assertThat(WarehouseContents.of(spark, sequence)).isEqualTo(before);
+
+    // warn: the run goes on with the previous accounts and payout methods, and says so.
+    Path copy = dir.resolve("shrunk-warehouse");
+    TestFiles.copyTree(Path.of(sequence), copy);
+    RunConfig warn =
+        new RunConfig(
+            shrunk.toString(),
+            copy.toString(),
+            D3,
+            30,
+            Settings.resolve(
+                null,
+                Map.of(
+                    "privacy.hmac-key",
+                    "reliability-test-key-of-32-bytes-or-more",
+                    "ingest.max-bad-share",
+                    "0.5",
+                    "ingest.snapshot-shrink-action",
+                    "warn")),
+            false);
+    RunMetrics metrics = new RunMetrics(D3, "test");
+    com.cohortwatch.ingest.IngestStage.run(spark, warn, warehouse(copy.toString()), metrics);
+    Map<String, List<String>> after = WarehouseContents.of(spark, copy.toString());
+    assertThat(after.get("accounts")).isEqualTo(before.get("accounts"));
+    assertThat(after.get("payout_methods")).isEqualTo(before.get("payout_methods"));
+    assertThat(metrics.toRow(spark, "x", null).first().<String>getAs(Schemas.MESSAGE))
+        .contains("WARNING input table payout_methods: 0 valid records against")
+        .contains("kept the previous bronze accounts");
   }
 
   @Test
@@ -511,6 +584,8 @@ class ReliabilityTest {
         .containsEntry(TableNames.QUARANTINE, 1L);
     assertThat(removed.get(TableNames.ACCOUNT_RISK)).isPositive();
     assertNowhere(spark, sequence, ERASED);
+    // Nor any file at all under the warehouse: commit logs, checkpoints, change data included.
+    assertThat(WarehouseContents.filesMentioning(spark, Path.of(sequence), ERASED)).isEmpty();
 
     // The next night re-reads the accounts export, which still has it: ingestion drops it.
     RunMetrics emptyDay = NightlyRun.run(spark, config(growingInput, sequence, EMPTY_DAY));

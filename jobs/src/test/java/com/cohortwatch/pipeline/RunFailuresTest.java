@@ -26,7 +26,8 @@ class RunFailuresTest {
         dir.resolve("wh").toString(),
         LocalDate.of(2026, 11, 20),
         30,
-        Settings.resolve(null, Map.of("privacy.hmac-key", "k")),
+        Settings.resolve(
+            null, Map.of("privacy.hmac-key", "run-failures-test-key-32-bytes-or-more")),
         false);
   }
 

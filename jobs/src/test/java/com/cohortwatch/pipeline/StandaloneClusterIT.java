@@ -91,6 +91,7 @@ class StandaloneClusterIT {
                 deltaJars(root),
                 "--input",
                 root.resolve("data-samples").toString(),
+                "--sample-key",
                 "--date",
                 DATE.toString())
             .redirectErrorStream(true)

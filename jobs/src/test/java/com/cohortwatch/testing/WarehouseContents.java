@@ -70,4 +70,52 @@ public final class WarehouseContents {
     }
     return contents;
   }
+
+  /**
+   * Every file under {@code root} whose bytes contain {@code text}, and every Parquet file of a
+   * {@code _delta_log} or {@code _change_data} folder whose rows do (Parquet may compress it; data
+   * files are read as tables by the callers): commit logs, checkpoints, change data, checksums.
+   */
+  public static List<String> filesMentioning(
+      SparkSession spark, java.nio.file.Path root, String text) {
+    String needle =
+        new String(
+            text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            java.nio.charset.StandardCharsets.ISO_8859_1);
+    List<String> found = new java.util.ArrayList<>();
+    Map<java.nio.file.Path, List<String>> logParquet = new LinkedHashMap<>();
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(root)) {
+      for (java.nio.file.Path f : files.filter(java.nio.file.Files::isRegularFile).toList()) {
+        String bytes =
+            new String(
+                java.nio.file.Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (bytes.contains(needle)) {
+          found.add(root.relativize(f).toString());
+        } else if (f.getFileName().toString().endsWith(".parquet")
+            && root.relativize(f).toString().matches(".*(_delta_log|_change_data).*")) {
+          logParquet
+              .computeIfAbsent(f.getParent(), k -> new java.util.ArrayList<>())
+              .add(f.toString());
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    logParquet.forEach(
+        (folder, files) -> {
+          boolean hit =
+              spark
+                  .read()
+                  .option("mergeSchema", "true")
+                  .parquet(files.toArray(new String[0]))
+                  .toJSON()
+                  .collectAsList()
+                  .stream()
+                  .anyMatch(r -> r.contains(text));
+          if (hit) {
+            found.add(root.relativize(folder) + "/*.parquet");
+          }
+        });
+    return found;
+  }
 }
