@@ -31,8 +31,11 @@ Airflow Variables, read when a task runs (templates), never when the file is par
   cohortwatch_config     hdfs:///platform/cohortwatch/cohortwatch.jsonc  settings (any Hadoop path)
   cohortwatch_retention_days 400
 The HMAC key for payout ids is the password of the Airflow connection `cohortwatch_hmac` (keep
-it in your secret backend); it reaches the driver as COHORTWATCH_HMAC_KEY through `env_vars`, in
-client and cluster deploy mode, and never appears in this file or in the Spark configuration.
+it in your secret backend); it reaches the driver as COHORTWATCH_HMAC_KEY through `env_vars`: in
+client mode as the environment of spark-submit, in YARN or Kubernetes cluster mode as the driver's
+environment (the provider refuses env_vars in standalone cluster mode). There Spark carries it in
+its configuration (spark.yarn.appMasterEnv.*), so `spark.redaction.regex` below also hides
+anything named like an HMAC key from the Spark UI and event log.
 """
 
 import logging
@@ -79,6 +82,8 @@ SPARK_CONF = {
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
     "spark.sql.shuffle.partitions": "200",
     "spark.sql.adaptive.enabled": "true",
+    # Spark's default redaction plus the key's name (see the module docstring)
+    "spark.redaction.regex": "(?i)secret|password|token|access[.]key|hmac",
 }
 ENV_VARS = {"COHORTWATCH_HMAC_KEY": "{{ conn.cohortwatch_hmac.password }}"}
 

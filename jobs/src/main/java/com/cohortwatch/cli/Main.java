@@ -140,10 +140,7 @@ public final class Main {
 
           public void execute(Options o, PrintStream out) {
             LocalDate from = o.date("from");
-            LocalDate to = o.date("to");
-            if (to.isBefore(from)) {
-              throw new UsageException("backfill: --to " + to + " is before --from " + from);
-            }
+            LocalDate to = to(o, "backfill", from);
             RunConfig config = runConfig(o, from);
             withSession(
                 "cohortwatch-backfill " + from + ".." + to,
@@ -266,10 +263,57 @@ public final class Main {
                 });
           }
         });
+    addBacktest();
     addGenerate();
     addEvaluate();
     addReport();
     addRetention();
+  }
+
+  private void addBacktest() {
+    commands.put(
+        "backtest",
+        new Command() {
+          public Set<String> flags() {
+            return Set.of("input", "warehouse", "scratch", "from", "to", "lookback-days", "config");
+          }
+
+          public String help() {
+            return "usage: cohortwatch backtest --input DIR --warehouse DIR --scratch DIR --from"
+                + " YYYY-MM-DD --to YYYY-MM-DD [--config FILE] [--conf KEY=VALUE ...]\n"
+                + "Rescores the nights --from..--to with the given settings into a scratch"
+                + " warehouse (a shallow clone of the published one: the published tables are only"
+                + " read) and prints, against the published scores of the same nights: accounts"
+                + " and clusters newly flagged and no longer flagged (high or critical), account"
+                + " tier moves, and the flag precision of both against review decisions.\n"
+                + RUN_FLAGS_HELP
+                + "  --warehouse DIR       the published warehouse (only read)\n"
+                + "  --scratch DIR         where the rescored tables go (replaced on every"
+                + " backtest; outside --warehouse)\n"
+                + "settings:\n"
+                + Settings.describe();
+          }
+
+          public void execute(Options o, PrintStream out) {
+            LocalDate from = o.date("from");
+            LocalDate to = to(o, "backtest", from);
+            String scratch = o.required("scratch");
+            RunConfig config = runConfig(o, from);
+            withSession(
+                "cohortwatch-backtest " + from + ".." + to,
+                spark -> {
+                  var comparison =
+                      com.cohortwatch.pipeline.Backtest.run(
+                          spark,
+                          config,
+                          scratch,
+                          from,
+                          to,
+                          (date, metrics) -> out.println("== rescored " + date));
+                  out.println(comparison.format(from, to, scratch));
+                });
+          }
+        });
   }
 
   private void addReport() {
@@ -514,6 +558,15 @@ public final class Main {
                 });
           }
         });
+  }
+
+  /** --to of a date range, which must not be before --from. */
+  private static LocalDate to(Options o, String command, LocalDate from) {
+    LocalDate to = o.date("to");
+    if (to.isBefore(from)) {
+      throw new UsageException(command + ": --to " + to + " is before --from " + from);
+    }
+    return to;
   }
 
   static RunConfig runConfig(Options o, LocalDate date) {

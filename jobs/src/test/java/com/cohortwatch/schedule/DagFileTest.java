@@ -139,6 +139,8 @@ class DagFileTest {
           .matches("\\{\\{ conn\\.[a-z_]+\\.password \\}\\}");
       assertThat(kwargs.get("packages").asText()).isEqualTo("io.delta:delta-spark_2.12:3.3.3");
       assertThat(kwargs.toString()).doesNotContainIgnoringCase("hmac-key");
+      // in cluster mode the key travels in Spark's configuration: its name must be redacted
+      assertThat(kwargs.get("conf").get("spark.redaction.regex").asText()).contains("hmac");
     }
   }
 }
