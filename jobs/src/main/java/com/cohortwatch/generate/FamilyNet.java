@@ -93,27 +93,15 @@ final class FamilyNet {
   }
 
   static String residential(Country c, SplittableRandom r) {
-    return c.octet() + "." + r.nextInt(128) + "." + r.nextInt(256) + "." + (1 + r.nextInt(254));
+    return World.host(c.octet(), r.nextInt(128), r);
   }
 
   static String business(Country c, SplittableRandom r) {
-    return c.octet()
-        + "."
-        + (128 + r.nextInt(64))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return World.host(c.octet(), 128 + r.nextInt(64), r);
   }
 
   static String education(Country c, SplittableRandom r) {
-    return c.octet()
-        + "."
-        + (192 + r.nextInt(32))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return World.host(c.octet(), 192 + r.nextInt(32), r);
   }
 
   /** A carrier's NAT pool: 512 addresses per country, shared by every mobile user and hotspot. */
