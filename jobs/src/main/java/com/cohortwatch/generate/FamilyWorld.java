@@ -193,6 +193,12 @@ final class FamilyWorld implements Platform {
     // Rented accounts are run either through VPNs or through residential proxies.
     String rentedVia = r.nextBoolean() ? "careful" : "proxy";
     int stickyDays = 7 + r.nextInt(34);
+    int proxyProvider = net.proxyProvider(r);
+    // The ring's plan: a few of the provider's subnets, where its sticky sessions land.
+    int[] proxyPlan = new int[1 + r.nextInt(6)];
+    for (int i = 0; i < proxyPlan.length; i++) {
+      proxyPlan[i] = r.nextInt(net.proxySubnets(proxyProvider));
+    }
     double activeProb = WorldDraw.between(r, 0.6, 0.95);
     double weekdaysOnly = r.nextDouble();
     double bought = style.equals("rented") ? 1 : WorldDraw.between(r, 0, draw.boughtShareMax());
@@ -271,7 +277,7 @@ final class FamilyWorld implements Platform {
           p.ips =
               (lr, d) ->
                   lr.nextInt(100) < 95
-                      ? FamilyNet.residential(c, new SplittableRandom(own + d / stickyDays))
+                      ? sticky(proxyProvider, proxyPlan, c, own + d / stickyDays)
                       : pick(mine, lr);
         }
         default -> throw new IllegalStateException(how);
@@ -296,6 +302,12 @@ final class FamilyWorld implements Platform {
       members.add(a);
     }
     return members;
+  }
+
+  /** The address a sticky proxy session holds for a stretch of days. */
+  private String sticky(int provider, int[] plan, FamilyNet.Country c, long session) {
+    SplittableRandom s = new SplittableRandom(session);
+    return net.proxyAddress(provider, c, plan[s.nextInt(plan.length)], s);
   }
 
   private IpSource vpnSource(String[] pool, Team team, boolean staggered, long own) {
