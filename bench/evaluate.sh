@@ -7,14 +7,15 @@
 # recall pooled per ring style and per ring-size band; false-positive rate pooled per benign kind.
 #
 # usage: bench/evaluate.sh [--split train|test|all] [--accounts 20000] [--worlds N] [--days 30]
-#                          [--operator-share-range 0.005,0.03] [--train-csv] [--fresh]
+#                          [--operator-share-range 0.005,0.03] [--train-csv] [--aggregate-only]
 #                          [--classic SEED...]
 #   --split        which seeds (default test)
 #   --worlds N     only the first N worlds of the split (a quick look)
 #   --train-csv    also write $EVAL_DIR/<world>/train.csv: every numeric column of account_risk
 #                  and of the account's cluster_risk row (prefixed cluster_) beside the truth label
-#   --fresh        regenerate and rerun worlds already done (default: reuse a finished world
-#                  whose generation flags are the same)
+#   --aggregate-only  print the table again from the worlds already run (no generate, no run);
+#                  otherwise every world is generated and run afresh, so what is measured is
+#                  always the current model and generator
 #   --classic S..  instead of the family, the classic generator's default mix on these seeds
 # Environment: EVAL_DIR (default /tmp/cohortwatch-eval), COHORTWATCH_HMAC_KEY (default a fixed
 # evaluation key). Worlds run one at a time: the machine has two cores.
@@ -27,7 +28,7 @@ TRAIN_SEEDS=(1001 1002 1003 1004 1005 1006 1007 1008 1009 1010 1011 1012)
 TEST_SEEDS=(2001 2002 2003 2004 2005 2006 2007 2008 2009 2010 2011 2012
   2013 2014 2015 2016 2017 2018 2019 2020 2021 2022 2023 2024)
 
-split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 fresh=0 classic=()
+split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 only_aggregate=0 classic=()
 end_date=2026-11-20
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,9 +38,9 @@ while [ $# -gt 0 ]; do
     --worlds) limit="$2"; shift 2 ;;
     --operator-share-range) range="$2"; shift 2 ;;
     --train-csv) train_csv=1; shift ;;
-    --fresh) fresh=1; shift ;;
+    --aggregate-only) only_aggregate=1; shift ;;
     --classic) shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do classic+=("$1"); shift; done ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "evaluate.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,10 +68,9 @@ for seed in "${seeds[@]}"; do
   flags+=(--accounts "$accounts" --days "$days" --end-date "$end_date")
   names+=("$name")
   dir="$work/$name"
-  key="${flags[*]}"
-  if [ "$fresh" = 0 ] && [ -f "$dir/done" ] && [ "$(cat "$dir/done")" = "$key" ] \
-    && { [ "$train_csv" = 0 ] || [ -f "$dir/cluster_risk.jsonl" ]; }; then
-    echo "== $name: reusing $dir (same flags; --fresh to redo)" >&2
+  if [ "$only_aggregate" = 1 ]; then
+    [ -f "$dir/done" ] || { echo "evaluate.sh: $name has not been run (no $dir/done)" >&2; exit 1; }
+    echo "== $name: $(cat "$dir/done")" >&2
     continue
   fi
   rm -rf "$dir"
@@ -88,7 +88,7 @@ for seed in "${seeds[@]}"; do
       --out "$dir/cluster_risk.jsonl" >>"$dir/export.log" 2>&1 \
       || { echo "evaluate.sh: export failed, see $dir/export.log" >&2; exit 1; }
   fi
-  echo "$key" >"$dir/done"
+  echo "${flags[*]}" >"$dir/done"
   echo "== $name: $(( $(date +%s) - start )) s ($dir)" >&2
 done
 

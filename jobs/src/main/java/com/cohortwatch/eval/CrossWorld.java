@@ -88,7 +88,8 @@ public final class CrossWorld {
   }
 
   /** One row of truth/accounts.csv. */
-  record Truth(String id, boolean operator, String group, String kind, int groupSize) {}
+  record Truth(
+      String id, boolean operator, String group, String kind, String shift, int groupSize) {}
 
   static List<Truth> readTruth(Path file) throws IOException {
     List<Truth> out = new ArrayList<>();
@@ -119,6 +120,7 @@ public final class CrossWorld {
               f[col.get("label")].equals("operator"),
               g,
               f[col.get("kind")],
+              col.containsKey("shift") ? f[col.get("shift")] : "",
               size));
     }
     return out;
@@ -150,7 +152,7 @@ public final class CrossWorld {
       boolean flagged = tier.equals("high") || tier.equals("critical");
       out.add(
           new WorldScores.Account(
-              t.id(), t.operator(), t.group(), t.kind(), t.groupSize(), score, flagged));
+              t.id(), t.operator(), t.group(), t.kind(), t.shift(), t.groupSize(), score, flagged));
     }
     return out;
   }

@@ -24,6 +24,7 @@ public final class WorldScores {
       boolean operator,
       String group,
       String kind,
+      String shift,
       int groupSize,
       double score,
       boolean flagged) {}
@@ -40,6 +41,7 @@ public final class WorldScores {
       int rings,
       Map<String, long[]> byStyle,
       Map<String, long[]> byBand,
+      Map<String, long[]> byShift,
       Map<String, long[]> byBenignKind) {
 
     public double precision() {
@@ -72,6 +74,7 @@ public final class WorldScores {
     long tp = 0;
     Map<String, long[]> style = new TreeMap<>(KEY_ORDER);
     Map<String, long[]> band = new TreeMap<>(KEY_ORDER);
+    Map<String, long[]> shift = new TreeMap<>(KEY_ORDER);
     Map<String, long[]> benign = new TreeMap<>(KEY_ORDER);
     Map<String, long[]> rings = new TreeMap<>();
     for (Account a : rows) {
@@ -83,6 +86,9 @@ public final class WorldScores {
         add(style, a.kind(), f);
         add(band, band(a.groupSize()), f);
         add(rings, a.group(), f);
+        if (a.shift() != null && !a.shift().isEmpty()) {
+          add(shift, a.shift(), f);
+        }
       } else {
         add(benign, a.kind(), f);
       }
@@ -104,6 +110,7 @@ public final class WorldScores {
         rings.size(),
         style,
         band,
+        shift,
         benign);
   }
 
@@ -251,6 +258,11 @@ public final class WorldScores {
     section(sb, worlds, World::byStyle, false);
     sb.append(String.format("%nrecall per ring size (pooled)%n"));
     section(sb, worlds, World::byBand, false);
+    sb.append(
+        String.format(
+            "%nrecall per shift (pooled; claimed: hours on the claimed zone's day, home: on the"
+                + " operators' own)%n"));
+    section(sb, worlds, World::byShift, false);
     sb.append(String.format("%nfalse-positive rate per benign kind (pooled)%n"));
     section(sb, worlds, World::byBenignKind, true);
     return sb.toString().stripTrailing();

@@ -93,27 +93,15 @@ final class FamilyNet {
   }
 
   static String residential(Country c, SplittableRandom r) {
-    return c.octet() + "." + r.nextInt(128) + "." + r.nextInt(256) + "." + (1 + r.nextInt(254));
+    return World.host(c.octet(), r.nextInt(128), r);
   }
 
   static String business(Country c, SplittableRandom r) {
-    return c.octet()
-        + "."
-        + (128 + r.nextInt(64))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return World.host(c.octet(), 128 + r.nextInt(64), r);
   }
 
   static String education(Country c, SplittableRandom r) {
-    return c.octet()
-        + "."
-        + (192 + r.nextInt(32))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return World.host(c.octet(), 192 + r.nextInt(32), r);
   }
 
   /** A carrier's NAT pool: 512 addresses per country, shared by every mobile user and hotspot. */
@@ -127,6 +115,12 @@ final class FamilyNet {
   final String[][] exits;
 
   final double[][] exitCumulative;
+
+  /** Residential proxy providers: how many /24s each sells from in a country, and their seed. */
+  private final int[] proxySubnets;
+
+  private final long proxySeed;
+
   final double[] providerCumulative;
   private final List<String[]> vpnRows = new ArrayList<>();
 
@@ -140,6 +134,11 @@ final class FamilyNet {
       total += popularity[p];
     }
     providerCumulative = cumulative(popularity);
+    proxySeed = r.nextLong();
+    proxySubnets = new int[3 + r.nextInt(6)];
+    for (int p = 0; p < proxySubnets.length; p++) {
+      proxySubnets[p] = 5 + r.nextInt(60);
+    }
     exits = new String[providers][];
     exitCumulative = new double[providers][];
     int block = 0;
@@ -169,6 +168,33 @@ final class FamilyNet {
 
   private static String vpnPrefix(int block) {
     return (90 + block / 65_536) + "." + ((block / 256) % 256) + "." + (block % 256);
+  }
+
+  /** A residential proxy provider; the first few carry most of the market. */
+  int proxyProvider(SplittableRandom r) {
+    return (int) (proxySubnets.length * Math.pow(r.nextDouble(), 2));
+  }
+
+  /** How many /24s provider p sells from in each country. */
+  int proxySubnets(int p) {
+    return proxySubnets[p];
+  }
+
+  /**
+   * A residential proxy address of provider p in country c, in the provider's k-th /24 there: other
+   * people's home lines, which ip_intel labels residential, but sold from a limited set of /24s, so
+   * every ring using the provider draws from the same subnets.
+   */
+  String proxyAddress(int p, Country c, int k, SplittableRandom r) {
+    SplittableRandom subnet =
+        new SplittableRandom(proxySeed ^ (p * 1_000_003L + c.octet() * 7_919L + k * 104_729L));
+    return c.octet()
+        + "."
+        + subnet.nextInt(128)
+        + "."
+        + subnet.nextInt(256)
+        + "."
+        + (1 + r.nextInt(254));
   }
 
   int provider(SplittableRandom r) {

@@ -2,7 +2,6 @@ package com.cohortwatch.generate;
 
 import com.cohortwatch.generate.Population.Account;
 import com.cohortwatch.generate.Population.Login;
-import java.time.DayOfWeek;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -67,16 +66,6 @@ final class FamilyWorld implements Platform {
 
   static final int MAX_LAPTOPS = 5;
 
-  private static final String[] DOMAINS = {
-    "gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"
-  };
-  private static final String[] AGENTS = {
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36"
-  };
   private static final String[] US_WORK_ZONES = {
     "America/New_York", "America/New_York", "America/Chicago", "America/Los_Angeles"
   };
@@ -126,23 +115,7 @@ final class FamilyWorld implements Platform {
     while (pending.size() < n) {
       pending.add(w.ordinary(r));
     }
-    // Ids in a shuffled order, so nothing about a group shows in its ids.
-    int[] order = new int[pending.size()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    for (int i = 0; i < pending.size(); i++) {
-      Account a = pending.get(i);
-      a.index = order[i];
-      a.id = String.format("a%07d", order[i]);
-    }
-    pending.sort((x, y) -> Integer.compare(x.index, y.index));
+    Population.assignShuffledIds(pending, r);
     w.accounts.addAll(pending);
     return w;
   }
@@ -220,6 +193,12 @@ final class FamilyWorld implements Platform {
     // Rented accounts are run either through VPNs or through residential proxies.
     String rentedVia = r.nextBoolean() ? "careful" : "proxy";
     int stickyDays = 7 + r.nextInt(34);
+    int proxyProvider = net.proxyProvider(r);
+    // The ring's plan: a few of the provider's subnets, where its sticky sessions land.
+    int[] proxyPlan = new int[1 + r.nextInt(6)];
+    for (int i = 0; i < proxyPlan.length; i++) {
+      proxyPlan[i] = r.nextInt(net.proxySubnets(proxyProvider));
+    }
     double activeProb = WorldDraw.between(r, 0.6, 0.95);
     double weekdaysOnly = r.nextDouble();
     double bought = style.equals("rented") ? 1 : WorldDraw.between(r, 0, draw.boughtShareMax());
@@ -298,7 +277,7 @@ final class FamilyWorld implements Platform {
           p.ips =
               (lr, d) ->
                   lr.nextInt(100) < 95
-                      ? FamilyNet.residential(c, new SplittableRandom(own + d / stickyDays))
+                      ? sticky(proxyProvider, proxyPlan, c, own + d / stickyDays)
                       : pick(mine, lr);
         }
         default -> throw new IllegalStateException(how);
@@ -323,6 +302,12 @@ final class FamilyWorld implements Platform {
       members.add(a);
     }
     return members;
+  }
+
+  /** The address a sticky proxy session holds for a stretch of days. */
+  private String sticky(int provider, int[] plan, FamilyNet.Country c, long session) {
+    SplittableRandom s = new SplittableRandom(session);
+    return net.proxyAddress(provider, c, plan[s.nextInt(plan.length)], s);
   }
 
   private IpSource vpnSource(String[] pool, Team team, boolean staggered, long own) {
@@ -634,7 +619,7 @@ final class FamilyWorld implements Platform {
         r.nextInt(20) == 0
             ? at(firstDay.plusDays(r.nextInt(config.days())), r)
             : at(firstDay.minusDays(1 + r.nextInt(3 * 365)), r);
-    a.emailDomain = DOMAINS[r.nextInt(DOMAINS.length)];
+    a.emailDomain = Population.DOMAINS[r.nextInt(Population.DOMAINS.length)];
     return a;
   }
 
@@ -695,16 +680,13 @@ final class FamilyWorld implements Platform {
 
   @Override
   public List<Login> loginsOf(Account a, LocalDate day, int dayIndex) {
-    SplittableRandom r =
-        new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + a.index * 1_000_003L + dayIndex);
+    SplittableRandom r = Population.dayStream(config.seed(), a, dayIndex);
     if (day.isBefore(a.createdAt.atZone(ZoneOffset.UTC).toLocalDate())) {
       return List.of();
     }
     Plan plan = a.plan;
     Phase p = plan.before != null && dayIndex < plan.switchDay ? plan.before : plan.after;
-    boolean weekend =
-        day.getDayOfWeek() == DayOfWeek.SATURDAY || day.getDayOfWeek() == DayOfWeek.SUNDAY;
-    double active = p.weekdaysOnly && weekend ? p.activeProb * 0.1 : p.activeProb;
+    double active = p.weekdaysOnly && Population.weekend(day) ? p.activeProb * 0.1 : p.activeProb;
     if (r.nextDouble() >= active) {
       return List.of();
     }
@@ -737,7 +719,9 @@ final class FamilyWorld implements Platform {
       String device = p.devices[r.nextInt(p.devices.length)];
       String eventId =
           "e" + Long.toHexString(config.seed()) + "-" + a.index + "-" + dayIndex + "-" + k;
-      out.add(new Login(eventId, t, ip, device, AGENTS[(a.index + k) % AGENTS.length]));
+      out.add(
+          new Login(
+              eventId, t, ip, device, Population.AGENTS[(a.index + k) % Population.AGENTS.length]));
     }
     return out;
   }

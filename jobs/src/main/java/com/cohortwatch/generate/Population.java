@@ -86,10 +86,10 @@ final class Population implements Platform {
 
   record Login(String eventId, Instant time, String ip, String device, String userAgent) {}
 
-  private static final String[] DOMAINS = {
+  static final String[] DOMAINS = {
     "gmail.com", "outlook.com", "yahoo.com", "proton.me", "icloud.com"
   };
-  private static final String[] AGENTS = {
+  static final String[] AGENTS = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari/605.1.15",
     "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0",
@@ -143,7 +143,21 @@ final class Population implements Platform {
     while (pending.size() < n) {
       pending.add(p.ordinary(r, "ordinary", null));
     }
-    // Ids are handed out in a shuffled order so nothing about a group shows in its ids.
+    assignShuffledIds(pending, r);
+    p.accounts.addAll(pending);
+    for (Account a : p.accounts) {
+      if (a.payouts.isEmpty()) {
+        a.payouts.add(new String[] {token("pm", r), r.nextInt(3) == 0 ? "paypal" : "bank"});
+      }
+    }
+    return p;
+  }
+
+  /**
+   * Hands out ids in a shuffled order, so nothing about a group shows in its ids, and sorts the
+   * accounts by id.
+   */
+  static void assignShuffledIds(List<Account> pending, SplittableRandom r) {
     int[] order = new int[pending.size()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
@@ -160,13 +174,6 @@ final class Population implements Platform {
       a.id = String.format("a%07d", order[i]);
     }
     pending.sort((x, y) -> Integer.compare(x.index, y.index));
-    p.accounts.addAll(pending);
-    for (Account a : p.accounts) {
-      if (a.payouts.isEmpty()) {
-        a.payouts.add(new String[] {token("pm", r), r.nextInt(3) == 0 ? "paypal" : "bank"});
-      }
-    }
-    return p;
   }
 
   static String pick(Map<String, Double> mix, SplittableRandom r) {
@@ -393,17 +400,23 @@ final class Population implements Platform {
     return members;
   }
 
+  /** An account's own random stream for one day: its logins do not depend on anyone else's. */
+  static SplittableRandom dayStream(long seed, Account a, int dayIndex) {
+    return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + a.index * 1_000_003L + dayIndex);
+  }
+
+  static boolean weekend(LocalDate day) {
+    return day.getDayOfWeek() == DayOfWeek.SATURDAY || day.getDayOfWeek() == DayOfWeek.SUNDAY;
+  }
+
   /** The logins of one account on one UTC day, from its own random stream. */
   @Override
   public List<Login> loginsOf(Account a, LocalDate day, int dayIndex) {
-    SplittableRandom r =
-        new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + a.index * 1_000_003L + dayIndex);
+    SplittableRandom r = dayStream(config.seed(), a, dayIndex);
     if (day.isBefore(a.createdAt.atZone(ZoneOffset.UTC).toLocalDate())) {
       return List.of();
     }
-    boolean weekend =
-        day.getDayOfWeek() == DayOfWeek.SATURDAY || day.getDayOfWeek() == DayOfWeek.SUNDAY;
-    double p = a.weekdaysOnly && weekend ? a.activeProb * 0.1 : a.activeProb;
+    double p = a.weekdaysOnly && weekend(day) ? a.activeProb * 0.1 : a.activeProb;
     if (r.nextDouble() >= p) {
       return List.of();
     }

@@ -70,33 +70,22 @@ final class World {
   }
 
   static String residential(Country c, SplittableRandom r) {
-    return c.firstOctet()
-        + "."
-        + r.nextInt(128)
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return host(c.firstOctet(), r.nextInt(128), r);
   }
 
   static String business(Country c, SplittableRandom r) {
-    return c.firstOctet()
-        + "."
-        + (128 + r.nextInt(64))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return host(c.firstOctet(), 128 + r.nextInt(64), r);
   }
 
   static String education(Country c, SplittableRandom r) {
-    return c.firstOctet()
-        + "."
-        + (192 + r.nextInt(32))
-        + "."
-        + r.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return host(c.firstOctet(), 192 + r.nextInt(32), r);
+  }
+
+  /**
+   * A host in {@code first.second.0.0/16}, drawn after {@code second} (so the draw order holds).
+   */
+  static String host(int first, int second, SplittableRandom r) {
+    return first + "." + second + "." + r.nextInt(256) + "." + (1 + r.nextInt(254));
   }
 
   /** Carrier-grade NAT: a pool of 24 addresses per country shared by every mobile user. */

@@ -19,11 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The cross-world aggregation on hand-made rows. */
 class WorldScoresTest {
   static Account op(String id, String ring, String style, int size, double score) {
-    return new Account(id, true, ring, style, size, score, score >= 0.6);
+    return new Account(
+        id, true, ring, style, size > 5 ? "home" : "claimed", size, score, score >= 0.6);
   }
 
   static Account benign(String id, String kind, double score) {
-    return new Account(id, false, "", kind, 1, score, score >= 0.6);
+    return new Account(id, false, "", kind, "", 1, score, score >= 0.6);
   }
 
   /** World A: a pair caught, a 6-ring with 4 of 6 caught; one campus account flagged. */
@@ -65,6 +66,9 @@ class WorldScoresTest {
     assertThat(a.byBand().get("2-5")).containsExactly(2, 2);
     assertThat(a.byBand().get("6-20")).containsExactly(4, 6);
     assertThat(a.byBenignKind().get("campus")).containsExactly(1, 1);
+    assertThat(a.byShift().get("claimed")).containsExactly(2, 2);
+    assertThat(a.byShift().get("home")).containsExactly(4, 6);
+    assertThat(a.byShift()).doesNotContainKey("");
   }
 
   @Test

@@ -203,6 +203,7 @@ class FamilyWorldTest {
     List<Account> proxy =
         world.accounts().stream().filter(a -> a.kind.equals("proxy")).limit(40).toList();
     assertThat(proxy).isNotEmpty();
+    Map<String, java.util.Set<String>> accountsBySubnet = new TreeMap<>();
     for (Account a : proxy) {
       List<Login> ls = logins(a);
       if (ls.size() < 10) {
@@ -214,12 +215,31 @@ class FamilyWorldTest {
                   l -> a.country.equals(countryOf(l.ip())) && "residential".equals(usage(l.ip())))
               .count();
       assertThat((double) inClaim / ls.size()).as(a.id).isGreaterThan(0.8);
+      for (Login l : ls) {
+        if (a.changedHands == null && a.country.equals(countryOf(l.ip()))) {
+          accountsBySubnet
+              .computeIfAbsent(
+                  l.ip().substring(0, l.ip().lastIndexOf('.')), k -> new java.util.TreeSet<>())
+              .add(a.id);
+        }
+      }
       // One stable device per account, and few distinct addresses (sticky, not rotating).
       if (a.changedHands == null) {
         assertThat(ls.stream().map(Login::device).distinct().count()).isEqualTo(1);
         assertThat(ls.stream().map(Login::ip).distinct().count()).isLessThan(ls.size() / 2 + 2);
       }
     }
+    // Proxy providers sell from a limited set of subnets: rings using one provider share /24s.
+    java.util.Set<String> all = new java.util.TreeSet<>();
+    java.util.Set<String> sharing = new java.util.TreeSet<>();
+    for (java.util.Set<String> ids : accountsBySubnet.values()) {
+      all.addAll(ids);
+      if (ids.size() > 1) {
+        sharing.addAll(ids);
+      }
+    }
+    assertThat(all).hasSizeGreaterThan(10);
+    assertThat((double) sharing.size() / all.size()).isGreaterThan(0.3);
   }
 
   @Test
