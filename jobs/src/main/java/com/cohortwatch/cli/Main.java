@@ -275,7 +275,15 @@ public final class Main {
         "backtest",
         new Command() {
           public Set<String> flags() {
-            return Set.of("input", "warehouse", "scratch", "from", "to", "lookback-days", "config");
+            return Set.of(
+                "input",
+                "warehouse",
+                "scratch",
+                "from",
+                "to",
+                "lookback-days",
+                "config",
+                "sample-key");
           }
 
           public String help() {
