@@ -199,47 +199,7 @@ class ReasonCodesTest {
 
   @Test
   void singletonAccountReasonsUseTheAccountsOwnNumbers() {
-    SparkSession spark = SharedSpark.spark();
-    StructType features =
-        new StructType()
-            .add(Cols.ACCOUNT_ID, "string")
-            .add(Cols.LOGINS, "long")
-            .add(Features.ANON_LOGINS, "long")
-            .add(Features.FOREIGN_LOGINS, "long")
-            .add(Features.NONANON_KNOWN_LOGINS, "long")
-            .add(Features.HOME_LOGINS, "long")
-            .add(Features.TZ_MISMATCH, "double")
-            .add(Features.BEST_FIT, "double")
-            .add(Features.BEST_OFFSET, "int")
-            .add(Features.CLAIMED_OFFSET, "int")
-            .add(Cols.CLAIMED_TIMEZONE, "string")
-            .add(Cols.CLAIMED_COUNTRY, "string");
-    Dataset<Row> account =
-        spark.createDataFrame(
-            List.of(
-                RowFactory.create(
-                    "a1", 50L, 40L, 9L, 10L, 1L, 1.0, 0.94, 9, -5, "America/New_York", "US")),
-            features);
-    StructType clusterOf =
-        new StructType()
-            .add(Cols.ACCOUNT_ID, "string")
-            .add(Cols.CLUSTER_ID, "string")
-            .add(Scoring.ATTACHMENT, "double");
-    StructType clusters =
-        new StructType()
-            .add(Cols.CLUSTER_ID, "string")
-            .add(Scoring.MODEL_INPUTS, com.cohortwatch.schema.ModelInputs.SCHEMA)
-            .add(Scoring.LOGIT, "double")
-            .add(Scoring.MODEL_LOGIT, "double")
-            .add(Cols.REASONS, DataTypes.createArrayType(com.cohortwatch.schema.Schemas.REASON));
-    Row scored =
-        Scoring.scoreAccounts(
-                account,
-                spark.createDataFrame(List.of(), clusterOf),
-                spark.createDataFrame(List.of(), clusters),
-                HAND_SET)
-            .select(Cols.REASONS, Cols.RISK_SCORE)
-            .first();
+    Row scored = SingletonScoring.score(HAND_SET, 50L, 40L, 9L, 10L, 1L, 1.0, 0.94);
     List<String> t = texts(scored);
     assertThat(t)
         .anySatisfy(

@@ -59,6 +59,7 @@ class ModerationFeedTest {
               null,
               null,
               null,
+              null,
               null));
     }
     return SharedSpark.spark().createDataFrame(list, Schemas.ACCOUNT_RISK);
