@@ -183,7 +183,8 @@ public final class ModelInputs {
   private static StructType schema() {
     StructType s = new StructType();
     for (Input i : ALL) {
-      s = s.add(i.name(), DataTypes.DoubleType, false);
+      // Nullable: Delta enforces a non-null nested field even when the whole struct is null.
+      s = s.add(i.name(), DataTypes.DoubleType, true);
     }
     return s;
   }
