@@ -210,11 +210,6 @@ class PipelineStepsTest {
 
   @Test
   void oversizedComponentsAreSplitIntoTheirDenseParts() {
-    StructType schema =
-        new StructType()
-            .add(Cols.ACCOUNT_A, "string")
-            .add(Cols.ACCOUNT_B, "string")
-            .add(Cols.WEIGHT, "double");
     List<Row> edges = new ArrayList<>();
     // two tight triangles joined by one weak-but-passing bridge
     for (String[] e :
@@ -224,7 +219,19 @@ class PipelineStepsTest {
       edges.add(RowFactory.create(e[0], e[1], 0.95));
     }
     edges.add(RowFactory.create("a3", "b1", 0.65));
-    Dataset<Row> pairs = spark().createDataFrame(edges, schema);
+    Map<String, String> whole = clusters(edges, new Clustering.Params(0.6, 10, 8, 1.0));
+    assertThat(whole.values()).containsOnly("a1");
+    Map<String, String> split = clusters(edges, new Clustering.Params(0.6, 4, 2, 1.0));
+    assertThat(split).containsEntry("a3", "a1").containsEntry("b3", "b1");
+  }
+
+  /** account -> cluster key of {@link Clustering#cluster} on account pairs, with no star hubs. */
+  private static Map<String, String> clusters(List<Row> pairs, Clustering.Params p) {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_A, "string")
+            .add(Cols.ACCOUNT_B, "string")
+            .add(Cols.WEIGHT, "double");
     Dataset<Row> noStars =
         spark()
             .createDataFrame(
@@ -233,27 +240,14 @@ class PipelineStepsTest {
                     .add(Cols.ATTR_TYPE, "string")
                     .add(Cols.ATTR_VALUE, "string")
                     .add(Cols.ACCOUNT_ID, "string"));
-    Map<String, String> whole =
-        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 10, 8, 1.0))
-            .collectAsList()
-            .stream()
-            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
-    assertThat(whole.values()).containsOnly("a1");
-    Map<String, String> split =
-        Clustering.cluster(spark(), pairs, noStars, 0.65, new Clustering.Params(0.6, 4, 2, 1.0))
-            .collectAsList()
-            .stream()
-            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
-    assertThat(split).containsEntry("a3", "a1").containsEntry("b3", "b1");
+    return Clustering.cluster(spark(), spark().createDataFrame(pairs, schema), noStars, 0.65, p)
+        .collectAsList()
+        .stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
   }
 
   @Test
   void ringsGluedIntoOneComponentBecomeSeparateClusters() {
-    StructType schema =
-        new StructType()
-            .add(Cols.ACCOUNT_A, "string")
-            .add(Cols.ACCOUNT_B, "string")
-            .add(Cols.WEIGHT, "double");
     List<Row> edges = new ArrayList<>();
     for (String ring : new String[] {"p", "q"}) {
       for (int i = 1; i <= 5; i++) {
@@ -263,24 +257,7 @@ class PipelineStepsTest {
       }
     }
     edges.add(RowFactory.create("p5", "q1", 0.62)); // two rings met once on a shared VPN exit
-    Dataset<Row> noStars =
-        spark()
-            .createDataFrame(
-                List.of(),
-                new StructType()
-                    .add(Cols.ATTR_TYPE, "string")
-                    .add(Cols.ATTR_VALUE, "string")
-                    .add(Cols.ACCOUNT_ID, "string"));
-    Map<String, String> clusters =
-        Clustering.cluster(
-                spark(),
-                spark().createDataFrame(edges, schema),
-                noStars,
-                0.65,
-                new Clustering.Params(0.6, 200, 8, 1.0))
-            .collectAsList()
-            .stream()
-            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getString(1)));
+    Map<String, String> clusters = clusters(edges, new Clustering.Params(0.6, 200, 8, 1.0));
     assertThat(clusters).hasSize(10);
     assertThat(clusters.entrySet())
         .allSatisfy(e -> assertThat(e.getValue()).isEqualTo(e.getKey().charAt(0) + "1"));
