@@ -78,6 +78,17 @@ public final class Settings {
           "link.co-login-min-days",
           "3",
           "distinct days of simultaneous logins before two accounts get a co_login link");
+  public static final Key COHORT_DAYS =
+      key(
+          "link.cohort-days",
+          "14",
+          "accounts created within this many days of each other that share addresses get a"
+              + " cohort link");
+  public static final Key COHORT_MIN_SHARED =
+      key(
+          "link.cohort-min-shared",
+          "2",
+          "distinct shared addresses (each below link.pair-cap accounts) a cohort link needs");
   public static final Key PAIR_CAP =
       key(
           "link.pair-cap",

@@ -126,12 +126,15 @@ public final class Detection {
     Dataset<Row> links =
         stages.stage(
             "link",
-            () ->
-                cache(
-                    Links.attributePairs(memberships, linkParams)
-                        .unionByName(
-                            Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
-                    cached));
+            () -> {
+              Dataset<Row> shared = Links.attributePairs(memberships, linkParams);
+              return cache(
+                  shared
+                      .unionByName(Links.cohortPairs(shared, in.accounts(), linkParams))
+                      .unionByName(
+                          Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
+                  cached);
+            });
     Dataset<Row> stars = Links.starHubs(memberships, linkParams);
     Clustering.Params clusterParams =
         new Clustering.Params(

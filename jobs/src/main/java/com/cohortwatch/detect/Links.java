@@ -1,5 +1,6 @@
 package com.cohortwatch.detect;
 
+import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -39,14 +40,22 @@ public final class Links {
 
   /** Parameters of linking, resolved once from the settings. */
   public record Params(
-      int pairCap, int starMax, int coLoginMinDays, double minLinkWeight, double starWeight) {
+      int pairCap,
+      int starMax,
+      int coLoginMinDays,
+      double minLinkWeight,
+      double starWeight,
+      int cohortDays,
+      int cohortMinShared) {
     public static Params from(com.cohortwatch.config.Settings s) {
       return new Params(
           s.getInt(com.cohortwatch.config.Settings.PAIR_CAP),
           s.getInt(com.cohortwatch.config.Settings.STAR_MAX),
           s.getInt(com.cohortwatch.config.Settings.CO_LOGIN_MIN_DAYS),
           s.getDouble(com.cohortwatch.config.Settings.MIN_LINK_WEIGHT),
-          s.getDouble(com.cohortwatch.config.Settings.STAR_WEIGHT));
+          s.getDouble(com.cohortwatch.config.Settings.STAR_WEIGHT),
+          s.getInt(com.cohortwatch.config.Settings.COHORT_DAYS),
+          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_SHARED));
     }
   }
 
@@ -172,6 +181,54 @@ public final class Links {
             greatest(col("_fa"), col("_fb")).as(Cols.FIRST_SEEN),
             least(col("_la"), col("_lb")).as(Cols.LAST_SEEN),
             least(col("_na"), col("_nb")).as(Cols.EVENTS));
+  }
+
+  /**
+   * Cohort: two accounts created within {@code cohortDays} of each other that share at least {@code
+   * cohortMinShared} distinct addresses (each below the hub size). Each shared address alone is
+   * weak evidence when it is a VPN exit many strangers use, and the strongest-per-type rule of
+   * {@link #pairWeights} counts ten shared exits as one; but identities made in one batch and then
+   * worked through the same handful of exits (or leaking through the same rare exits past their
+   * residential proxies) are what a ring looks like and what strangers who signed up months apart
+   * do not. The weight is the noisy-or of the shared addresses' weights, counted twice for the
+   * common creation time: {@code 1 - prod(1 - w)^2}.
+   *
+   * @param pairs the attribute pairs of {@link #attributePairs}
+   * @param accounts account_id, created_at
+   */
+  public static Dataset<Row> cohortPairs(Dataset<Row> pairs, Dataset<Row> accounts, Params p) {
+    Dataset<Row> perPair =
+        pairs
+            .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+            .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+            .agg(
+                count(lit(1)).as("_shared"),
+                ExactSums.sum(log(greatest(lit(1e-9), lit(1.0).minus(col(Cols.WEIGHT)))))
+                    .as("_log_none"),
+                min(Cols.ATTRIBUTE).as(Cols.ATTRIBUTE),
+                min(Cols.FIRST_SEEN).as(Cols.FIRST_SEEN),
+                max(Cols.LAST_SEEN).as(Cols.LAST_SEEN),
+                sum(Cols.EVENTS).cast("long").as(Cols.EVENTS))
+            .filter(col("_shared").geq(p.cohortMinShared()));
+    Dataset<Row> createdA =
+        accounts.select(col(Cols.ACCOUNT_ID).as("_ca"), col(Cols.CREATED_AT).as("_ta"));
+    Dataset<Row> createdB =
+        accounts.select(col(Cols.ACCOUNT_ID).as("_cb"), col(Cols.CREATED_AT).as("_tb"));
+    Column apartSeconds =
+        abs(col("_ta").cast("long").minus(col("_tb").cast("long"))).cast("double");
+    return perPair
+        .join(createdA, col(Cols.ACCOUNT_A).equalTo(col("_ca")))
+        .join(createdB, col(Cols.ACCOUNT_B).equalTo(col("_cb")))
+        .filter(apartSeconds.leq(p.cohortDays() * 86400.0))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+            col(Cols.ATTRIBUTE),
+            lit(1.0).minus(exp(col("_log_none").multiply(2.0))).as(Cols.WEIGHT),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.EVENTS));
   }
 
   /**

@@ -42,6 +42,7 @@ public final class Rollups {
   public static final String DEVICE = "device";
   public static final String PAYOUT = "payout";
   public static final String CO_LOGIN = "co_login";
+  public static final String COHORT = "cohort";
 
   private static final String HOUR = "_hour";
 

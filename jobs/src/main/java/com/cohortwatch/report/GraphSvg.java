@@ -39,6 +39,7 @@ final class GraphSvg {
     LINK_COLOURS.put("ip", "#1f77b4");
     LINK_COLOURS.put("subnet", "#17a2b8");
     LINK_COLOURS.put("co_login", "#ff7f0e");
+    LINK_COLOURS.put("cohort", "#9467bd");
   }
 
   static final String OTHER_COLOUR = "#7f7f7f";

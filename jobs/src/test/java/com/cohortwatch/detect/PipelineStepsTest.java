@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Each detection step on a few hand-made rows. */
 class PipelineStepsTest {
   static final LocalDate DAY = LocalDate.of(2026, 11, 20);
-  static final Links.Params PARAMS = new Links.Params(3, 10, 2, 0.6, 0.65);
+  static final Links.Params PARAMS = new Links.Params(3, 10, 2, 0.6, 0.65, 14, 2);
 
   private static SparkSession spark() {
     return SharedSpark.spark();
@@ -186,6 +186,36 @@ class PipelineStepsTest {
     assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
     assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_B)).isEqualTo("b");
     assertThat(links.get(0).<Double>getAs(Cols.WEIGHT)).isCloseTo(0.85, within(1e-9));
+  }
+
+  @Test
+  void cohortLinksAccountsMadeTogetherThatShareSeveralAddresses() {
+    // a and b were created three days apart and both work through the same two exits; c uses the
+    // same exits but was created a year earlier; d was created with a but shares only one exit.
+    TestData data =
+        new TestData()
+            .account("a", "US", "America/New_York", DAY.minusDays(60), "individual")
+            .account("b", "CA", "America/Toronto", DAY.minusDays(57), "individual")
+            .account("c", "US", "America/Chicago", DAY.minusDays(425), "individual")
+            .account("d", "PL", "Europe/Warsaw", DAY.minusDays(61), "individual");
+    for (String account : List.of("a", "b", "c")) {
+      data.login(account, DAY, 3, 0, "203.0.113.5", "d" + account);
+      data.login(account, DAY.minusDays(1), 4, 0, "203.0.113.6", "d" + account);
+    }
+    data.login("d", DAY, 9, 0, "203.0.113.5", "dd");
+    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2);
+    Dataset<Row> pairs = Links.attributePairs(memberships(data), params);
+    List<Row> cohort = Links.cohortPairs(pairs, data.accounts(spark()), params).collectAsList();
+
+    assertThat(cohort).hasSize(1);
+    Row link = cohort.get(0);
+    assertThat(link.<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
+    assertThat(link.<String>getAs(Cols.ACCOUNT_B)).isEqualTo("b");
+    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(Rollups.COHORT);
+    // addresses of unknown use (0.6) shared by four and by three accounts (rarity 1.8 / ln(n + 5))
+    double none = (1 - 0.6 * 1.8 / Math.log(9)) * (1 - 0.6 * 1.8 / Math.log(8));
+    assertThat(link.<Double>getAs(Cols.WEIGHT)).isCloseTo(1 - none * none, within(1e-9));
+    assertThat(link.<Double>getAs(Cols.WEIGHT)).isGreaterThan(params.minLinkWeight());
   }
 
   @Test
