@@ -225,7 +225,7 @@ public final class Links {
             col(Cols.ACCOUNT_B),
             lit(Rollups.COHORT).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
-            lit(1.0).minus(exp(col("_log_none").multiply(2.0))).as(Cols.WEIGHT),
+            lit(1.0).minus(exp(col("_log_none"))).as(Cols.WEIGHT),
             col(Cols.FIRST_SEEN),
             col(Cols.LAST_SEEN),
             col(Cols.EVENTS));

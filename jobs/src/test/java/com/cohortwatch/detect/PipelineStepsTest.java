@@ -214,7 +214,7 @@ class PipelineStepsTest {
     assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(Rollups.COHORT);
     // addresses of unknown use (0.6) shared by four and by three accounts (rarity 1.8 / ln(n + 5))
     double none = (1 - 0.6 * 1.8 / Math.log(9)) * (1 - 0.6 * 1.8 / Math.log(8));
-    assertThat(link.<Double>getAs(Cols.WEIGHT)).isCloseTo(1 - none * none, within(1e-9));
+    assertThat(link.<Double>getAs(Cols.WEIGHT)).isCloseTo(1 - none, within(1e-9));
     assertThat(link.<Double>getAs(Cols.WEIGHT)).isGreaterThan(params.minLinkWeight());
   }
 
