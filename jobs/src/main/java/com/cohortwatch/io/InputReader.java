@@ -75,7 +75,17 @@ public final class InputReader {
     List<String> readable = new ArrayList<>();
     Map<String, List<String>> parquetBySchema = new LinkedHashMap<>();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
+    // Text files are streamed once first: corrupt compression and huge records are found there,
+    // before anything (the CSV header read below included) holds a line in memory.
+    TextScan.Found scanned =
+        listing.format() == InputFiles.Format.PARQUET
+            ? new TextScan.Found(Map.of(), Map.of())
+            : TextScan.scan(spark, listing.files(), listing.format() == InputFiles.Format.CSV);
+    problems.putAll(scanned.problems());
     for (String file : listing.files()) {
+      if (problems.containsKey(file)) {
+        continue;
+      }
       String problem = null;
       if (listing.format() == InputFiles.Format.PARQUET) {
         String schema = FileProbe.parquetSchema(conf, file);
@@ -93,8 +103,6 @@ public final class InputReader {
         problems.put(file, problem);
       }
     }
-    problems.putAll(FileProbe.compressedProblems(spark, readable));
-    readable.removeAll(problems.keySet());
     Dataset<Row> frame = null;
     if (!readable.isEmpty()) {
       frame =
@@ -120,6 +128,10 @@ public final class InputReader {
       Dataset<Row> bad = FileProbe.problemRows(spark, table, problems);
       frame = frame == null ? bad : frame.unionByName(bad);
     }
+    if (!scanned.longLines().isEmpty()) {
+      Dataset<Row> longRows = FileProbe.longLineRows(spark, table, scanned.longLines());
+      frame = frame == null ? longRows : frame.unionByName(longRows);
+    }
     frame = frame.withColumn(ROW_ORDER, monotonically_increasing_id());
     if (table.partitionedByDay()) {
       frame =
@@ -138,6 +150,8 @@ public final class InputReader {
     Dataset<Row> lines =
         spark
             .read()
+            // lines this long were found by the scan and become their own quarantine rows
+            .option(TextScan.READER_OPTION, String.valueOf(TextScan.MAX_LINE_BYTES))
             .text(files.toArray(new String[0]))
             .withColumn(SOURCE_FILE, input_file_name())
             .filter(trim(col("value")).notEqual(""));
