@@ -107,7 +107,7 @@ public final class InputReader {
     if (!readable.isEmpty()) {
       frame =
           switch (listing.format()) {
-            case JSON -> readJson(spark, table, readable);
+            case JSON -> readJson(spark, table, readable, scanned.longLines().keySet());
             case CSV -> readCsv(spark, table, readable);
             case PARQUET -> {
               // Files whose column types differ are read apart: one read would fail on them all.
@@ -142,19 +142,31 @@ public final class InputReader {
     return frame;
   }
 
-  private static Dataset<Row> readJson(SparkSession spark, InputTable table, List<String> files) {
+  private static Dataset<Row> readJson(
+      SparkSession spark, InputTable table, List<String> files, Set<String> withLongLines) {
     StructType schema = Schemas.inputAsText(table).add(CORRUPT, DataTypes.StringType);
     Map<String, String> options = new LinkedHashMap<>();
     options.put("mode", "PERMISSIVE");
     options.put("columnNameOfCorruptRecord", CORRUPT);
-    Dataset<Row> lines =
-        spark
-            .read()
-            // lines this long were found by the scan and become their own quarantine rows
-            .option(TextScan.READER_OPTION, String.valueOf(TextScan.MAX_LINE_BYTES))
-            .text(files.toArray(new String[0]))
-            .withColumn(SOURCE_FILE, input_file_name())
-            .filter(trim(col("value")).notEqual(""));
+    List<String> plain = new ArrayList<>(files);
+    plain.removeAll(withLongLines);
+    Dataset<Row> lines = null;
+    if (!plain.isEmpty()) {
+      lines =
+          spark
+              .read()
+              // lines this long were found by the scan and become their own quarantine rows
+              .option(TextScan.READER_OPTION, String.valueOf(TextScan.MAX_LINE_BYTES))
+              .text(plain.toArray(new String[0]))
+              .withColumn(SOURCE_FILE, input_file_name());
+    }
+    for (String file : files) {
+      if (withLongLines.contains(file)) {
+        Dataset<Row> whole = TextScan.unsplitLines(spark, file, SOURCE_FILE);
+        lines = lines == null ? whole : lines.unionByName(whole);
+      }
+    }
+    lines = lines.filter(trim(col("value")).notEqual(""));
     Column parsed = from_json(col("value"), schema, options);
     Dataset<Row> withParsed = lines.withColumn("_p", parsed);
     List<Column> columns = new ArrayList<>();

@@ -11,10 +11,20 @@ import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.apache.hadoop.mapreduce.lib.input.FileInputFormat;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * One streaming pass over every text input file, by Spark tasks (one per file), before Spark reads
@@ -78,6 +88,28 @@ final class TextScan {
       }
     }
     return new Found(problems, longLines);
+  }
+
+  /**
+   * The lines of a file the scan found long lines in, read as one split: Spark's text source splits
+   * a big file into ranges, and a range that starts inside a long line emits its tail as a record
+   * (one 1.2 GB line came out as eight 1 MB fragments). Only such files come here. Columns: value,
+   * and the file as {@code sourceColumn}.
+   */
+  static Dataset<Row> unsplitLines(SparkSession spark, String file, String sourceColumn) {
+    Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
+    conf.setInt(READER_OPTION, MAX_LINE_BYTES);
+    conf.setLong(FileInputFormat.SPLIT_MINSIZE, Long.MAX_VALUE);
+    JavaRDD<Row> rows =
+        JavaSparkContext.fromSparkContext(spark.sparkContext())
+            .newAPIHadoopFile(file, TextInputFormat.class, LongWritable.class, Text.class, conf)
+            // the reader reuses its Text: copy each value out at once
+            .map(t -> RowFactory.create(t._2().toString(), file));
+    return spark.createDataFrame(
+        rows,
+        new StructType()
+            .add("value", DataTypes.StringType)
+            .add(sourceColumn, DataTypes.StringType));
   }
 
   static FileResult scanFile(Map<String, String> settings, String file, boolean csv) {
