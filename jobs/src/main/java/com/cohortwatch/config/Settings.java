@@ -89,6 +89,12 @@ public final class Settings {
           "link.cohort-min-shared",
           "2",
           "distinct shared addresses (each below link.pair-cap accounts) a cohort link needs");
+  public static final Key COHORT_MIN_GROUP =
+      key(
+          "link.cohort-min-group",
+          "3",
+          "3: a cohort pair counts only when a third account is a cohort pair of both (a batch,"
+              + " not a coincidence of two); 2: every cohort pair counts");
   public static final Key PAIR_CAP =
       key(
           "link.pair-cap",

@@ -16,10 +16,12 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
+import scala.collection.JavaConverters;
 
 /**
  * Links between accounts that share infrastructure, weighted by how rare the shared attribute is
@@ -46,7 +48,8 @@ public final class Links {
       double minLinkWeight,
       double starWeight,
       int cohortDays,
-      int cohortMinShared) {
+      int cohortMinShared,
+      int cohortMinGroup) {
     public static Params from(com.cohortwatch.config.Settings s) {
       return new Params(
           s.getInt(com.cohortwatch.config.Settings.PAIR_CAP),
@@ -55,7 +58,8 @@ public final class Links {
           s.getDouble(com.cohortwatch.config.Settings.MIN_LINK_WEIGHT),
           s.getDouble(com.cohortwatch.config.Settings.STAR_WEIGHT),
           s.getInt(com.cohortwatch.config.Settings.COHORT_DAYS),
-          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_SHARED));
+          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_SHARED),
+          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_GROUP));
     }
   }
 
@@ -193,7 +197,10 @@ public final class Links {
    * do not. The weight is the noisy-or of the shared addresses' weights less the strongest, which
    * the pair's ip link already carries; together they make the noisy-or of every shared address,
    * {@code 1 - prod(1 - w)}. The common creation time is the gate, not a multiplier: counting the
-   * addresses twice linked a quarter of the honest VPN users of a training world.
+   * addresses twice linked a quarter of the honest VPN users of a training world. With {@code
+   * cohortMinGroup} 3 a pair counts only on a triangle of such pairs ({@link #inTriangle}): honest
+   * VPN users who signed up together still made such pairs in every training world, rings made
+   * triangles.
    *
    * @param pairs the attribute pairs of {@link #attributePairs}
    * @param accounts account_id, created_at
@@ -219,25 +226,54 @@ public final class Links {
         accounts.select(col(Cols.ACCOUNT_ID).as("_cb"), col(Cols.CREATED_AT).as("_tb"));
     Column apartSeconds =
         abs(col("_ta").cast("long").minus(col("_tb").cast("long"))).cast("double");
-    return perPair
-        .join(createdA, col(Cols.ACCOUNT_A).equalTo(col("_ca")))
-        .join(createdB, col(Cols.ACCOUNT_B).equalTo(col("_cb")))
-        .filter(apartSeconds.leq(p.cohortDays() * 86400.0))
-        .select(
-            col(Cols.ACCOUNT_A),
-            col(Cols.ACCOUNT_B),
-            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
-            col(Cols.ATTRIBUTE),
-            // the strongest shared address already counts as this pair's ip link
-            lit(1.0)
-                .minus(
-                    exp(
-                        col("_log_none")
-                            .minus(log(greatest(lit(1e-9), lit(1.0).minus(col("_strongest")))))))
-                .as(Cols.WEIGHT),
-            col(Cols.FIRST_SEEN),
-            col(Cols.LAST_SEEN),
-            col(Cols.EVENTS));
+    Dataset<Row> candidates =
+        perPair
+            .join(createdA, col(Cols.ACCOUNT_A).equalTo(col("_ca")))
+            .join(createdB, col(Cols.ACCOUNT_B).equalTo(col("_cb")))
+            .filter(apartSeconds.leq(p.cohortDays() * 86400.0));
+    if (p.cohortMinGroup() >= 3) {
+      candidates =
+          candidates.join(
+              inTriangle(candidates.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)),
+              JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
+              "left_semi");
+    }
+    return candidates.select(
+        col(Cols.ACCOUNT_A),
+        col(Cols.ACCOUNT_B),
+        lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+        col(Cols.ATTRIBUTE),
+        // the strongest shared address already counts as this pair's ip link
+        lit(1.0)
+            .minus(
+                exp(
+                    col("_log_none")
+                        .minus(log(greatest(lit(1e-9), lit(1.0).minus(col("_strongest")))))))
+            .as(Cols.WEIGHT),
+        col(Cols.FIRST_SEEN),
+        col(Cols.LAST_SEEN),
+        col(Cols.EVENTS));
+  }
+
+  /**
+   * The pairs (account_a < account_b) of {@code edges} that lie on a triangle: some third account
+   * is paired with both. Two strangers who signed up the same fortnight on one VPN provider are a
+   * coincidence that happens; three who all share its exits pairwise are a batch. A vertex of
+   * degree d makes d(d-1)/2 wedges; degrees are bounded by the attribute pairs' cap.
+   */
+  static Dataset<Row> inTriangle(Dataset<Row> edges) {
+    Dataset<Row> both =
+        edges
+            .select(col(Cols.ACCOUNT_A).as("_x"), col(Cols.ACCOUNT_B).as("_y"))
+            .union(edges.select(col(Cols.ACCOUNT_B).as("_x"), col(Cols.ACCOUNT_A).as("_y")));
+    Dataset<Row> other = both.select(col("_x").as("_x2"), col("_y").as("_z"));
+    Dataset<Row> wedges =
+        both.join(other, col("_x").equalTo(col("_x2")).and(col("_y").lt(col("_z"))))
+            .select(col("_y").as(Cols.ACCOUNT_A), col("_z").as(Cols.ACCOUNT_B));
+    return edges.join(
+        wedges,
+        JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
+        "left_semi");
   }
 
   /**

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Each detection step on a few hand-made rows. */
 class PipelineStepsTest {
   static final LocalDate DAY = LocalDate.of(2026, 11, 20);
-  static final Links.Params PARAMS = new Links.Params(3, 10, 2, 0.6, 0.65, 14, 2);
+  static final Links.Params PARAMS = new Links.Params(3, 10, 2, 0.6, 0.65, 14, 2, 2);
 
   private static SparkSession spark() {
     return SharedSpark.spark();
@@ -203,7 +203,7 @@ class PipelineStepsTest {
       data.login(account, DAY.minusDays(1), 4, 0, "203.0.113.6", "d" + account);
     }
     data.login("d", DAY, 9, 0, "203.0.113.5", "dd");
-    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2);
+    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
     Dataset<Row> pairs = Links.attributePairs(memberships(data), params);
     List<Row> cohort = Links.cohortPairs(pairs, data.accounts(spark()), params).collectAsList();
 
@@ -227,6 +227,29 @@ class PipelineStepsTest {
     assertThat(pairWeight.first().<Double>getAs(Cols.WEIGHT))
         .isCloseTo(1 - (1 - four) * (1 - three), within(1e-9))
         .isGreaterThan(params.minLinkWeight());
+  }
+
+  @Test
+  void aCohortPairNeedsAThirdAccountWhenGroupsOfThreeAreAsked() {
+    StructType schema =
+        new StructType().add(Cols.ACCOUNT_A, "string").add(Cols.ACCOUNT_B, "string");
+    Dataset<Row> edges =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("a", "b"),
+                    RowFactory.create("b", "c"),
+                    RowFactory.create("a", "c"),
+                    RowFactory.create("c", "d"),
+                    RowFactory.create("d", "e"),
+                    RowFactory.create("x", "y")),
+                schema);
+    List<String> onTriangle =
+        Links.inTriangle(edges).collectAsList().stream()
+            .map(r -> r.getString(0) + "-" + r.getString(1))
+            .sorted()
+            .collect(Collectors.toList());
+    assertThat(onTriangle).containsExactly("a-b", "a-c", "b-c");
   }
 
   @Test
