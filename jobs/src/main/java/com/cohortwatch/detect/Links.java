@@ -198,9 +198,9 @@ public final class Links {
    * the pair's ip link already carries; together they make the noisy-or of every shared address,
    * {@code 1 - prod(1 - w)}. The common creation time is the gate, not a multiplier: counting the
    * addresses twice linked a quarter of the honest VPN users of a training world. With {@code
-   * cohortMinGroup} 3 a pair counts only on a triangle of such pairs ({@link #inTriangle}): honest
-   * VPN users who signed up together still made such pairs in every training world, rings made
-   * triangles.
+   * cohortMinGroup} 3 a pair counts only on a triangle of such pairs, each strong enough alone to
+   * join a cluster ({@link #inTriangle}): honest VPN users who signed up together still made such
+   * pairs in every training world, rings made triangles.
    *
    * @param pairs the attribute pairs of {@link #attributePairs}
    * @param accounts account_id, created_at
@@ -232,9 +232,13 @@ public final class Links {
             .join(createdB, col(Cols.ACCOUNT_B).equalTo(col("_cb")))
             .filter(apartSeconds.leq(p.cohortDays() * 86400.0));
     if (p.cohortMinGroup() >= 3) {
+      // a triangle of strong pairs only: every side alone (all its shared addresses) would join a
+      // cluster; a weak third side let pairs of honest VPN users through on two training worlds
+      Dataset<Row> strong =
+          candidates.filter(lit(1.0).minus(exp(col("_log_none"))).geq(p.minLinkWeight()));
       candidates =
-          candidates.join(
-              inTriangle(candidates.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)),
+          strong.join(
+              inTriangle(strong.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)),
               JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
               "left_semi");
     }

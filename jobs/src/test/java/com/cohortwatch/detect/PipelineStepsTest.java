@@ -253,6 +253,36 @@ class PipelineStepsTest {
   }
 
   @Test
+  void cohortTrianglesCountOnlyStrongSides() {
+    // three accounts made in one week: a, b and c pairwise share two exits, but c shares with a
+    // and b only exits that crowds use; with groups of three asked, no side of a weak triangle
+    // becomes a link
+    TestData data = new TestData();
+    for (String account : List.of("a", "b", "c")) {
+      data.account(account, "US", "America/New_York", DAY.minusDays(60), "individual");
+    }
+    for (String account : List.of("a", "b")) {
+      data.login(account, DAY, 3, 0, "203.0.113.5", "d" + account);
+      data.login(account, DAY.minusDays(1), 4, 0, "203.0.113.6", "d" + account);
+    }
+    // c meets them on two exits that twenty strangers also use
+    for (int i = 0; i < 20; i++) {
+      data.login("s" + i, DAY, 12, 0, "198.51.100.1", "ds" + i);
+      data.login("s" + i, DAY, 13, 0, "198.51.100.2", "ds" + i);
+    }
+    for (String account : List.of("a", "b", "c")) {
+      data.login(account, DAY, 12, 0, "198.51.100.1", "d" + account);
+      data.login(account, DAY, 13, 0, "198.51.100.2", "d" + account);
+    }
+    Links.Params pairs = new Links.Params(30, 60, 2, 0.6, 0.65, 14, 2, 2);
+    Links.Params triangles = new Links.Params(30, 60, 2, 0.6, 0.65, 14, 2, 3);
+    Dataset<Row> shared = Links.attributePairs(memberships(data), pairs);
+    Dataset<Row> accounts = data.accounts(spark());
+    assertThat(Links.cohortPairs(shared, accounts, pairs).count()).isEqualTo(3);
+    assertThat(Links.cohortPairs(shared, accounts, triangles).count()).isZero();
+  }
+
+  @Test
   void pairWeightIsNoisyOrOfTheStrongestLinkPerType() {
     StructType schema =
         new StructType()
