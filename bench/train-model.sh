@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Refits the risk model on the training worlds only and writes the artefact the job scores with.
-#   bench/train-model.sh [--accounts 10000] [--worlds N] [--version cw-lr-2.0] [--out FILE]
-# 1. bench/evaluate.sh --split train: generates and scores every training world (reused when done);
+#   bench/train-model.sh [--accounts 3000] [--worlds 6] [--version cw-lr-2.1] [--out FILE]
+# 1. bench/evaluate.sh --split train: generates and scores the training worlds afresh;
 # 2. train.TrainModel: MLlib logistic regression on the worlds' model_inputs and truth labels
 #    (sign-bounded, kind-balanced weights, intercept set for the target precision at high).
 # The default --out is the artefact in the jar's resources: rebuild, then run bench/evaluate.sh
 # --split test to report on worlds the fit never saw. Environment: EVAL_DIR as for evaluate.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-accounts=10000 limit=0 version=cw-lr-2.0 reg=0.002 precision=0.97
+accounts=3000 limit=6 version=cw-lr-2.1 reg=0.002 precision=0.97
 out="$here/jobs/src/main/resources/model/cohortwatch-model.json"
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -456,7 +456,10 @@ public final class Main {
                       () ->
                           printRemoved(
                               out,
-                              "erased account " + account,
+                              // not the id itself: this line lands in scheduler logs
+                              "erased the account whose id has SHA-256 "
+                                  + Retention.hash(account).substring(0, 16)
+                                  + "... (the erasures table's key)",
                               Retention.erase(spark, warehouse, account, hours),
                               hours));
                 });

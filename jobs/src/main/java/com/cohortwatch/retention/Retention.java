@@ -161,7 +161,7 @@ public final class Retention {
   }
 
   /** The erasure list's key: SHA-256 of the id, as Spark's {@code sha2(account_id, 256)}. */
-  static String hash(String accountId) {
+  public static String hash(String accountId) {
     try {
       byte[] digest =
           java.security.MessageDigest.getInstance("SHA-256")

@@ -45,6 +45,48 @@ class RiskModelTest {
     assertThat(singleton(100, 88, 12, 12, 0, 1.0)).isGreaterThanOrEqualTo(0.6);
   }
 
+  /** A member of a cluster, scored by the shipped model from its inputs. */
+  private static double member(java.util.Map<String, Double> inputs) {
+    double z = SHIPPED.intercept();
+    for (java.util.Map.Entry<String, Double> e : inputs.entrySet()) {
+      z += SHIPPED.coefficient(e.getKey()) * e.getValue();
+    }
+    return 1 / (1 + Math.exp(-z));
+  }
+
+  @Test
+  void aSmallCellMadeTogetherOnOneFarShiftReachesHigh() {
+    // issue 15's first miss: three accounts claiming the US behind one US residential address,
+    // every login on a UTC+9 working day, at the keyboard together, created within weeks
+    java.util.Map<String, Double> cell = new java.util.TreeMap<>();
+    cell.put(ModelInputs.OWN_TZ_MISMATCH, 1.0);
+    cell.put(ModelInputs.OWN_HOME, 1.0);
+    cell.put(ModelInputs.IN_CLUSTER, 1.0);
+    cell.put(ModelInputs.CLUSTER_SIZE, Math.log(3) / Math.log(100));
+    cell.put(ModelInputs.CLUSTER_TZ_MISMATCH, 1.0);
+    cell.put(ModelInputs.CLUSTER_SHARED_SHIFT, 1.0);
+    cell.put(ModelInputs.CLUSTER_CREATION_BURST, 0.5);
+    cell.put(ModelInputs.CLUSTER_CO_LOGIN, 1.0);
+    cell.put(ModelInputs.CLUSTER_HOME, 1.0);
+    assertThat(member(cell)).isGreaterThanOrEqualTo(0.6);
+  }
+
+  @Test
+  void twoNightShiftFreelancersSharingAHomeStayBelowHigh() {
+    // the same shift and address, but two people who claim where they live and joined years
+    // apart: no creation burst
+    java.util.Map<String, Double> home = new java.util.TreeMap<>();
+    home.put(ModelInputs.OWN_TZ_MISMATCH, 1.0);
+    home.put(ModelInputs.OWN_HOME, 1.0);
+    home.put(ModelInputs.IN_CLUSTER, 1.0);
+    home.put(ModelInputs.CLUSTER_SIZE, Math.log(2) / Math.log(100));
+    home.put(ModelInputs.CLUSTER_TZ_MISMATCH, 1.0);
+    home.put(ModelInputs.CLUSTER_SHARED_SHIFT, 1.0);
+    home.put(ModelInputs.CLUSTER_CO_LOGIN, 1.0);
+    home.put(ModelInputs.CLUSTER_HOME, 1.0);
+    assertThat(member(home)).isLessThan(0.6);
+  }
+
   @Test
   void anHonestNightShiftFreelancerAtHomeStaysBelowHigh() {
     // the same far shift, but every login from ordinary networks in the country she claims
