@@ -28,6 +28,25 @@ def load_model(path):
     return m["model_version"], m["intercept"], coef
 
 
+# Inputs that are products of two others (schema/ModelInputs.java). A world scored by a jar older
+# than such an input does not publish it; it is derived here from its factors as the job computes
+# it: the cluster's value of each factor times the member's attachment (in_cluster), so the
+# member's product is a x b / attachment.
+DERIVED = {
+    "cluster_co_login_spread": ("cluster_co_login", "cluster_identity_spread"),
+    "cluster_co_login_burst": ("cluster_co_login", "cluster_creation_burst"),
+}
+
+
+def with_derived(x):
+    x = dict(x)
+    att = float(x.get("in_cluster") or 0.0)
+    for name, (a, b) in DERIVED.items():
+        if x.get(name) is None:
+            x[name] = float(x.get(a) or 0.0) * float(x.get(b) or 0.0) / att if att > 0 else 0.0
+    return x
+
+
 def tier(score, medium, high, critical):
     if score >= critical:
         return "critical"
@@ -56,7 +75,8 @@ def main():
         with open(os.path.join(src, "account_risk.jsonl"), encoding="utf-8") as f:
             for line in f:
                 r = json.loads(line)
-                x = r.get("model_inputs") or {}
+                x = with_derived(r.get("model_inputs") or {})
+                r["model_inputs"] = x
                 z = intercept + sum(w * float(x.get(k) or 0.0) for k, w in coef.items())
                 s = 1.0 / (1.0 + math.exp(-z))
                 worst = max(worst, abs(s - r["risk_score"]))

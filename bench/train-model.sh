@@ -8,7 +8,7 @@
 # --split test to report on worlds the fit never saw. Environment: EVAL_DIR as for evaluate.sh.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-accounts=3000 limit=6 version=cw-lr-2.1 reg=0.002 precision=0.97
+accounts=3000 limit=6 version=cw-lr-2.1 reg=0.002 precision=0.99
 out="$here/jobs/src/main/resources/model/cohortwatch-model.json"
 while [ $# -gt 0 ]; do
   case "$1" in

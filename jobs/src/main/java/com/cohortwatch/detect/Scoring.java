@@ -447,6 +447,12 @@ public final class Scoring {
       case ModelInputs.CLUSTER_RESIDENTIAL_CROWD ->
           clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(2).divide(3.0));
       case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size));
+      case ModelInputs.CLUSTER_CO_LOGIN_SPREAD ->
+          clusterValue(ModelInputs.CLUSTER_CO_LOGIN)
+              .multiply(clusterValue(ModelInputs.CLUSTER_IDENTITY_SPREAD));
+      case ModelInputs.CLUSTER_CO_LOGIN_BURST ->
+          clusterValue(ModelInputs.CLUSTER_CO_LOGIN)
+              .multiply(clusterValue(ModelInputs.CLUSTER_CREATION_BURST));
       case ModelInputs.CLUSTER_AGENCY ->
           clamp01(col(AGENCY_SHARE))
               .multiply(when(col(MAX_PAYOUT_MEMBERS).geq(2), 1.0).otherwise(0.0));

@@ -26,7 +26,9 @@ public final class ModelInputs {
   public enum Sign {
     RAISES,
     LOWERS,
-    EITHER
+    EITHER,
+    /** Published for analysts, never scored: its coefficient is held at 0. */
+    NOT_SCORED
   }
 
   /**
@@ -63,6 +65,8 @@ public final class ModelInputs {
   public static final String CLUSTER_CO_LOGIN = "cluster_co_login";
   public static final String CLUSTER_HOME = "cluster_home";
   public static final String CLUSTER_AGENCY = "cluster_agency";
+  public static final String CLUSTER_CO_LOGIN_SPREAD = "cluster_co_login_spread";
+  public static final String CLUSTER_CO_LOGIN_BURST = "cluster_co_login_burst";
 
   public static final List<Input> ALL =
       List.of(
@@ -162,7 +166,11 @@ public final class ModelInputs {
               "RESIDENTIAL_CROWD",
               "(most members on one residential address - 2) / 3, capped at 1"),
           new Input(
-              CLUSTER_CO_LOGIN, Sign.RAISES, "CO_LOGIN", "share of members with a co-login link"),
+              CLUSTER_CO_LOGIN,
+              Sign.NOT_SCORED,
+              "CO_LOGIN",
+              "share of members with a co-login link (not scored alone: offices and households"
+                  + " log in together too; see the two inputs below)"),
           new Input(
               CLUSTER_HOME,
               Sign.LOWERS,
@@ -172,7 +180,30 @@ public final class ModelInputs {
               CLUSTER_AGENCY,
               Sign.LOWERS,
               "AGENCY_PROFILE",
-              "share of registered agency members, when members share a payout method"));
+              "share of registered agency members, when members share a payout method"),
+          new Input(
+              CLUSTER_CO_LOGIN_SPREAD,
+              Sign.RAISES,
+              "CO_LOGIN",
+              "cluster_co_login x cluster_identity_spread: accounts that claim different"
+                  + " countries or zones at the keyboard together behind one address (a call"
+                  + " centre; an office's or a family's members claim where they are)"),
+          new Input(
+              CLUSTER_CO_LOGIN_BURST,
+              Sign.RAISES,
+              "CO_LOGIN",
+              "cluster_co_login x cluster_creation_burst: accounts made together that log in"
+                  + " together (an office's or a family's accounts were made over years)"));
+
+  /**
+   * Inputs that are the product of two others, by the factors' names: a warehouse scored before
+   * such an input existed can still be fitted on (train.TrainModel derives it, as bench/rescore.py
+   * does).
+   */
+  public static final java.util.Map<String, List<String>> PRODUCTS =
+      java.util.Map.of(
+          CLUSTER_CO_LOGIN_SPREAD, List.of(CLUSTER_CO_LOGIN, CLUSTER_IDENTITY_SPREAD),
+          CLUSTER_CO_LOGIN_BURST, List.of(CLUSTER_CO_LOGIN, CLUSTER_CREATION_BURST));
 
   public static final Set<String> NAMES =
       ALL.stream().map(Input::name).collect(Collectors.toUnmodifiableSet());
@@ -201,7 +232,14 @@ public final class ModelInputs {
       java.util.Map.of(OWN_FAR_SHIFT_ABROAD, 2.0, OWN_HIDDEN_ABROAD, 2.0);
 
   public static double floor(Input i) {
-    return FLOORS.getOrDefault(i.name(), i.sign() == Sign.RAISES ? 0.0 : Double.NEGATIVE_INFINITY);
+    return FLOORS.getOrDefault(
+        i.name(),
+        i.sign() == Sign.RAISES || i.sign() == Sign.NOT_SCORED ? 0.0 : Double.NEGATIVE_INFINITY);
+  }
+
+  /** The most a fitted coefficient may be. */
+  public static double ceiling(Input i) {
+    return i.sign() == Sign.LOWERS || i.sign() == Sign.NOT_SCORED ? 0.0 : Double.POSITIVE_INFINITY;
   }
 
   public static boolean isOwn(Input i) {

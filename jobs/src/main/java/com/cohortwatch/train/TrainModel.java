@@ -146,12 +146,34 @@ public final class TrainModel {
     cols.add(col(Cols.ACCOUNT_ID));
     cols.add(col(Y));
     cols.add(col(KIND));
+    org.apache.spark.sql.types.StructType published =
+        (org.apache.spark.sql.types.StructType) risk.schema().apply(ModelInputs.COLUMN).dataType();
+    java.util.Set<String> present = java.util.Set.of(published.fieldNames());
     for (ModelInputs.Input in : ModelInputs.ALL) {
-      cols.add(col(ModelInputs.COLUMN + "." + in.name()).as(in.name()));
+      cols.add(inputOf(in.name(), present).as(in.name()));
     }
     return newest
         .join(truth, col(Cols.ACCOUNT_ID).equalTo(col("_t")))
         .select(cols.toArray(new Column[0]));
+  }
+
+  /**
+   * An input as published, or, for a product input a warehouse scored before it existed lacks, its
+   * factors' product: each published factor is the cluster's value times the attachment (the
+   * account's in_cluster), so the product is a x b / attachment.
+   */
+  static Column inputOf(String name, java.util.Set<String> present) {
+    if (present.contains(name) || !ModelInputs.PRODUCTS.containsKey(name)) {
+      return col(ModelInputs.COLUMN + "." + name);
+    }
+    List<String> f = ModelInputs.PRODUCTS.get(name);
+    Column attachment = col(ModelInputs.COLUMN + "." + ModelInputs.IN_CLUSTER);
+    return when(
+            attachment.gt(0),
+            col(ModelInputs.COLUMN + "." + f.get(0))
+                .multiply(col(ModelInputs.COLUMN + "." + f.get(1)))
+                .divide(attachment))
+        .otherwise(lit(0.0));
   }
 
   /** Weights each (label, kind) equally within its class and the classes equally. */
@@ -181,9 +203,8 @@ public final class TrainModel {
     double[] lower = new double[n];
     double[] upper = new double[n];
     for (int i = 0; i < n; i++) {
-      ModelInputs.Sign sign = ModelInputs.ALL.get(i).sign();
       lower[i] = ModelInputs.floor(ModelInputs.ALL.get(i));
-      upper[i] = sign == ModelInputs.Sign.LOWERS ? 0 : Double.POSITIVE_INFINITY;
+      upper[i] = ModelInputs.ceiling(ModelInputs.ALL.get(i));
     }
     Matrix lowerBounds = new DenseMatrix(1, n, lower);
     Matrix upperBounds = new DenseMatrix(1, n, upper);
