@@ -54,37 +54,37 @@ class RiskModelTest {
     return 1 / (1 + Math.exp(-z));
   }
 
+  /**
+   * Members of a cluster behind one home address, all claiming where the address is and all at the
+   * keyboard together on one working day far from their claimed zone.
+   */
+  private static java.util.Map<String, Double> farShiftHome(int members, double burst) {
+    java.util.Map<String, Double> inputs = new java.util.TreeMap<>();
+    inputs.put(ModelInputs.OWN_TZ_MISMATCH, 1.0);
+    inputs.put(ModelInputs.OWN_HOME, 1.0);
+    inputs.put(ModelInputs.IN_CLUSTER, 1.0);
+    inputs.put(ModelInputs.CLUSTER_SIZE, Math.log(members) / Math.log(100));
+    inputs.put(ModelInputs.CLUSTER_TZ_MISMATCH, 1.0);
+    inputs.put(ModelInputs.CLUSTER_SHARED_SHIFT, 1.0);
+    inputs.put(ModelInputs.CLUSTER_CREATION_BURST, burst);
+    inputs.put(ModelInputs.CLUSTER_CO_LOGIN, 1.0);
+    inputs.put(ModelInputs.CLUSTER_CO_LOGIN_BURST, burst);
+    inputs.put(ModelInputs.CLUSTER_HOME, 1.0);
+    return inputs;
+  }
+
   @Test
   void aSmallCellMadeTogetherOnOneFarShiftReachesHigh() {
     // issue 15's first miss: three accounts claiming the US behind one US residential address,
     // every login on a UTC+9 working day, at the keyboard together, created within weeks
-    java.util.Map<String, Double> cell = new java.util.TreeMap<>();
-    cell.put(ModelInputs.OWN_TZ_MISMATCH, 1.0);
-    cell.put(ModelInputs.OWN_HOME, 1.0);
-    cell.put(ModelInputs.IN_CLUSTER, 1.0);
-    cell.put(ModelInputs.CLUSTER_SIZE, Math.log(3) / Math.log(100));
-    cell.put(ModelInputs.CLUSTER_TZ_MISMATCH, 1.0);
-    cell.put(ModelInputs.CLUSTER_SHARED_SHIFT, 1.0);
-    cell.put(ModelInputs.CLUSTER_CREATION_BURST, 0.5);
-    cell.put(ModelInputs.CLUSTER_CO_LOGIN, 1.0);
-    cell.put(ModelInputs.CLUSTER_HOME, 1.0);
-    assertThat(member(cell)).isGreaterThanOrEqualTo(0.6);
+    // (burst (3 - 1) / 4)
+    assertThat(member(farShiftHome(3, 0.5))).isGreaterThanOrEqualTo(0.6);
   }
 
   @Test
   void twoNightShiftFreelancersSharingAHomeStayBelowHigh() {
-    // the same shift and address, but two people who claim where they live and joined years
-    // apart: no creation burst
-    java.util.Map<String, Double> home = new java.util.TreeMap<>();
-    home.put(ModelInputs.OWN_TZ_MISMATCH, 1.0);
-    home.put(ModelInputs.OWN_HOME, 1.0);
-    home.put(ModelInputs.IN_CLUSTER, 1.0);
-    home.put(ModelInputs.CLUSTER_SIZE, Math.log(2) / Math.log(100));
-    home.put(ModelInputs.CLUSTER_TZ_MISMATCH, 1.0);
-    home.put(ModelInputs.CLUSTER_SHARED_SHIFT, 1.0);
-    home.put(ModelInputs.CLUSTER_CO_LOGIN, 1.0);
-    home.put(ModelInputs.CLUSTER_HOME, 1.0);
-    assertThat(member(home)).isLessThan(0.6);
+    // the same shift and address, but two people who joined years apart: no creation burst
+    assertThat(member(farShiftHome(2, 0.0))).isLessThan(0.6);
   }
 
   @Test
