@@ -63,7 +63,7 @@ final class FileProbe {
           Object[] values = new Object[n + 5];
           values[n] = "[file " + file + "]";
           values[n + 1] = false;
-          values[n + 3] = file;
+          values[n + 3] = InputReader.sourceName(file);
           values[n + 4] = new Path(file).getName() + ": " + problem;
           rows.add(RowFactory.create(values));
         });
@@ -84,7 +84,7 @@ final class FileProbe {
             Object[] values = new Object[n + 5];
             values[n] = start;
             values[n + 1] = true;
-            values[n + 3] = file;
+            values[n + 3] = InputReader.sourceName(file);
             rows.add(RowFactory.create(values));
           }
         });

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.regexp_extract;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
@@ -58,6 +59,28 @@ public final class InputReader {
   public static final String MALFORMED = "_malformed";
   public static final String WRONG_TYPE_COLUMN = "_wrong_type";
   public static final String SOURCE_FILE = "_source_file";
+
+  /**
+   * A file's name in {@link #SOURCE_FILE}: its URI, escaped (a space is %20) and without an empty
+   * authority ({@code file:/tmp/x}; Spark's reader says {@code file:///tmp/x}, a listed path {@code
+   * file:/tmp/x}). Rows found by the scan, read unsplit, or tagged by the reader name each file the
+   * same way, so that dedup's order by file and the quarantine see one file once.
+   */
+  static String sourceName(String file) {
+    return new org.apache.hadoop.fs.Path(file)
+        .toUri()
+        .toString()
+        .replaceFirst(EMPTY_AUTHORITY, EMPTY_AUTHORITY_REPLACEMENT);
+  }
+
+  private static final String EMPTY_AUTHORITY = "^([A-Za-z][A-Za-z0-9+.-]*):///";
+  private static final String EMPTY_AUTHORITY_REPLACEMENT = "$1:/";
+
+  /** The reader's file of each row, named as {@link #sourceName} names it. */
+  private static Column sourceFile() {
+    return regexp_replace(input_file_name(), EMPTY_AUTHORITY, EMPTY_AUTHORITY_REPLACEMENT);
+  }
+
   public static final String ROW_ORDER = "_row_order";
 
   /** Why a whole file could not be read (one row per such file), else null. */
@@ -158,7 +181,7 @@ public final class InputReader {
               // lines this long were found by the scan and become their own quarantine rows
               .option(TextScan.READER_OPTION, String.valueOf(TextScan.MAX_LINE_BYTES))
               .text(plain.toArray(new String[0]))
-              .withColumn(SOURCE_FILE, input_file_name());
+              .withColumn(SOURCE_FILE, sourceFile());
     }
     for (String file : files) {
       if (withLongLines.contains(file)) {
@@ -222,7 +245,7 @@ public final class InputReader {
               .option("enforceSchema", "true")
               .schema(schema)
               .csv(group.getValue().toArray(new String[0]))
-              .withColumn(SOURCE_FILE, input_file_name());
+              .withColumn(SOURCE_FILE, sourceFile());
       List<Column> columns = new ArrayList<>();
       List<Column> rawParts = new ArrayList<>();
       for (String name : table.allColumns()) {
@@ -278,10 +301,7 @@ public final class InputReader {
   private static Dataset<Row> readParquet(
       SparkSession spark, InputTable table, List<String> files) {
     Dataset<Row> read =
-        spark
-            .read()
-            .parquet(files.toArray(new String[0]))
-            .withColumn(SOURCE_FILE, input_file_name());
+        spark.read().parquet(files.toArray(new String[0])).withColumn(SOURCE_FILE, sourceFile());
     Map<String, DataType> types = new LinkedHashMap<>();
     for (StructField f : read.schema().fields()) {
       types.put(f.name(), f.dataType());

@@ -100,11 +100,12 @@ final class TextScan {
     Configuration conf = new Configuration(spark.sparkContext().hadoopConfiguration());
     conf.setInt(READER_OPTION, MAX_LINE_BYTES);
     conf.setLong(FileInputFormat.SPLIT_MINSIZE, Long.MAX_VALUE);
+    String source = InputReader.sourceName(file);
     JavaRDD<Row> rows =
         JavaSparkContext.fromSparkContext(spark.sparkContext())
             .newAPIHadoopFile(file, TextInputFormat.class, LongWritable.class, Text.class, conf)
             // the reader reuses its Text: copy each value out at once
-            .map(t -> RowFactory.create(t._2().toString(), file));
+            .map(t -> RowFactory.create(t._2().toString(), source));
     return spark.createDataFrame(
         rows,
         new StructType()

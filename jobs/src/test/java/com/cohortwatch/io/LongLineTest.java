@@ -130,6 +130,38 @@ class LongLineTest {
   }
 
   @Test
+  void rowsReadUnsplitOrFoundByTheScanNameTheirFileAsSparksReaderDoes() throws Exception {
+    // a space in the path: input_file_name() escapes it, a listed path does not
+    Path day = dir.resolve("in put/logins/date=" + DAY);
+    Files.createDirectories(day);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(line("too-long", L + 1, "\n"));
+    bytes.write(shortLine("next-to-long"));
+    Files.write(day.resolve("long.jsonl"), bytes.toByteArray());
+    Files.write(day.resolve("plain.jsonl"), shortLine("plain"));
+    Files.write(day.resolve("broken.jsonl.gz"), new byte[] {1, 2, 3});
+
+    SparkSession spark = SharedSpark.spark();
+    InputFiles.Listing listing =
+        InputFiles.list(spark.sparkContext().hadoopConfiguration(), day.toString());
+    List<Row> raw = InputReader.read(spark, InputTable.LOGINS, listing).collectAsList();
+    Map<String, String> fileOf = new TreeMap<>();
+    for (Row r : raw) {
+      String account = r.getAs(Cols.ACCOUNT_ID);
+      String file = r.getAs(InputReader.SOURCE_FILE);
+      fileOf.put(account == null ? String.valueOf((Object) r.getAs(Cols.RAW)) : account, file);
+    }
+    String plain = fileOf.get("plain");
+    assertThat(plain).contains("in%20put").endsWith("/plain.jsonl");
+    String prefix = plain.substring(0, plain.length() - "plain.jsonl".length());
+    // read unsplit, found by the scan, unreadable: the same spelling as the reader's
+    assertThat(fileOf.get("next-to-long")).isEqualTo(prefix + "long.jsonl");
+    assertThat(fileOf.values()).contains(prefix + "broken.jsonl.gz");
+    assertThat(fileOf.values().stream().filter(f -> f.equals(prefix + "long.jsonl")).count())
+        .isEqualTo(2);
+  }
+
+  @Test
   void aLongLineInACompressedFileIsQuarantinedAndTheRestRead() throws Exception {
     Path day = dir.resolve("gz/logins/date=" + DAY);
     Files.createDirectories(day);
