@@ -22,28 +22,34 @@ import sys
 def load_model(path):
     with open(path, encoding="utf-8") as f:
         m = json.load(f)
-    coef = {}
+    coef, products = {}, {}
     for name, c in m["coefficients"].items():
         coef[name] = c["weight"] if isinstance(c, dict) else c
-    return m["model_version"], m["intercept"], coef
+        if isinstance(c, dict) and "product_of" in c:
+            products[name] = c["product_of"]
+    return m["model_version"], m["intercept"], coef, products
 
 
-# Inputs that are products of two others (schema/ModelInputs.java). A world scored by a jar older
-# than such an input does not publish it; it is derived here from its factors as the job computes
-# it: the cluster's value of each factor times the member's attachment (in_cluster), so the
-# member's product is a x b / attachment.
-DERIVED = {
-    "cluster_co_login_spread": ("cluster_co_login", "cluster_identity_spread"),
-    "cluster_co_login_burst": ("cluster_co_login", "cluster_creation_burst"),
-}
-
-
-def with_derived(x):
+def with_derived(x, products):
+    """Derives the product inputs (the artefact's product_of, from ModelInputs.PRODUCTS; "1-"
+    marks a complement) that a world scored by a jar older than the input does not publish, as the
+    job computes them: each published factor is the cluster's value times the member's attachment
+    (in_cluster), so the member's product is the attachment times the product of each factor's
+    published value over the attachment (or 1 minus it)."""
     x = dict(x)
     att = float(x.get("in_cluster") or 0.0)
-    for name, (a, b) in DERIVED.items():
-        if x.get(name) is None:
-            x[name] = float(x.get(a) or 0.0) * float(x.get(b) or 0.0) / att if att > 0 else 0.0
+    for name, factors in products.items():
+        if x.get(name) is not None:
+            continue
+        if att <= 0:
+            x[name] = 0.0
+            continue
+        product = att
+        for f in factors:
+            complement = f.startswith("1-")
+            v = float(x.get(f[2:] if complement else f) or 0.0) / att
+            product *= 1.0 - v if complement else v
+        x[name] = product
     return x
 
 
@@ -67,7 +73,7 @@ def main():
     p.add_argument("--check", action="store_true")
     a = p.parse_args()
     medium, high, critical = (float(x) for x in a.tiers.split(","))
-    version, intercept, coef = load_model(a.model)
+    version, intercept, coef, products = load_model(a.model)
     worst = 0.0
     for world in a.worlds.split(","):
         src = os.path.join(a.src, world)
@@ -75,7 +81,7 @@ def main():
         with open(os.path.join(src, "account_risk.jsonl"), encoding="utf-8") as f:
             for line in f:
                 r = json.loads(line)
-                x = with_derived(r.get("model_inputs") or {})
+                x = with_derived(r.get("model_inputs") or {}, products)
                 r["model_inputs"] = x
                 z = intercept + sum(w * float(x.get(k) or 0.0) for k, w in coef.items())
                 s = 1.0 / (1.0 + math.exp(-z))

@@ -323,6 +323,11 @@ public final class Scoring {
           format_string(
               "residential address %s is used by %d accounts of the cluster (a household has a few)",
               col(CROWD_IP), col(MAX_RESIDENTIAL_MEMBERS));
+      case "HOME_FARM" ->
+          format_string(
+              "%d accounts log in together from residential address %s, each on a device of its"
+                  + " own (a family shares its laptop)",
+              col(MAX_RESIDENTIAL_MEMBERS), col(CROWD_IP));
       case "CO_LOGIN" ->
           format_string(
               "%d of %d accounts log in from the same address within minutes of each other on many"
@@ -417,6 +422,15 @@ public final class Scoring {
 
   /** A cluster's inputs, from its features; own inputs are the members' averages. */
   private static Column clusterValue(String input) {
+    List<ModelInputs.Factor> factors = ModelInputs.PRODUCTS.get(input);
+    if (factors != null) {
+      Column product = lit(1.0);
+      for (ModelInputs.Factor f : factors) {
+        Column v = clusterValue(f.input());
+        product = product.multiply(f.complement() ? lit(1.0).minus(v) : v);
+      }
+      return product;
+    }
     Column size = col(SIZE);
     Column burst = coalesce(col(MAX_CREATED_21D), lit(0L));
     return switch (input) {
@@ -447,12 +461,6 @@ public final class Scoring {
       case ModelInputs.CLUSTER_RESIDENTIAL_CROWD ->
           clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(2).divide(3.0));
       case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size));
-      case ModelInputs.CLUSTER_CO_LOGIN_SPREAD ->
-          clusterValue(ModelInputs.CLUSTER_CO_LOGIN)
-              .multiply(clusterValue(ModelInputs.CLUSTER_IDENTITY_SPREAD));
-      case ModelInputs.CLUSTER_CO_LOGIN_BURST ->
-          clusterValue(ModelInputs.CLUSTER_CO_LOGIN)
-              .multiply(clusterValue(ModelInputs.CLUSTER_CREATION_BURST));
       case ModelInputs.CLUSTER_AGENCY ->
           clamp01(col(AGENCY_SHARE))
               .multiply(when(col(MAX_PAYOUT_MEMBERS).geq(2), 1.0).otherwise(0.0));

@@ -67,6 +67,7 @@ public final class ModelInputs {
   public static final String CLUSTER_AGENCY = "cluster_agency";
   public static final String CLUSTER_CO_LOGIN_SPREAD = "cluster_co_login_spread";
   public static final String CLUSTER_CO_LOGIN_BURST = "cluster_co_login_burst";
+  public static final String CLUSTER_HOME_FARM = "cluster_home_farm";
 
   public static final List<Input> ALL =
       List.of(
@@ -193,17 +194,48 @@ public final class ModelInputs {
               Sign.RAISES,
               "CO_LOGIN",
               "cluster_co_login x cluster_creation_burst: accounts made together that log in"
-                  + " together (an office's or a family's accounts were made over years)"));
+                  + " together (an office's or a family's accounts were made over years)"),
+          new Input(
+              CLUSTER_HOME_FARM,
+              Sign.RAISES,
+              "HOME_FARM",
+              "cluster_co_login x cluster_residential_crowd x (1 - cluster_shared_device): three or"
+                  + " more accounts at the keyboard together behind one home address, each on a"
+                  + " device of its own (a laptop farm keeps one laptop per identity; a family"
+                  + " shares its laptop and takes turns)"));
 
   /**
-   * Inputs that are the product of two others, by the factors' names: a warehouse scored before
+   * One factor of a product input: another cluster input, or its complement (1 - input).
+   *
+   * @param input the factor's input name
+   * @param complement whether the factor is 1 - the input
+   */
+  public record Factor(String input, boolean complement) {
+    public static Factor of(String input) {
+      return new Factor(input, false);
+    }
+
+    public static Factor oneMinus(String input) {
+      return new Factor(input, true);
+    }
+  }
+
+  /**
+   * Inputs that are products of other cluster inputs, by their factors: a warehouse scored before
    * such an input existed can still be fitted on (train.TrainModel derives it, as bench/rescore.py
    * does).
    */
-  public static final java.util.Map<String, List<String>> PRODUCTS =
+  public static final java.util.Map<String, List<Factor>> PRODUCTS =
       java.util.Map.of(
-          CLUSTER_CO_LOGIN_SPREAD, List.of(CLUSTER_CO_LOGIN, CLUSTER_IDENTITY_SPREAD),
-          CLUSTER_CO_LOGIN_BURST, List.of(CLUSTER_CO_LOGIN, CLUSTER_CREATION_BURST));
+          CLUSTER_CO_LOGIN_SPREAD,
+          List.of(Factor.of(CLUSTER_CO_LOGIN), Factor.of(CLUSTER_IDENTITY_SPREAD)),
+          CLUSTER_CO_LOGIN_BURST,
+          List.of(Factor.of(CLUSTER_CO_LOGIN), Factor.of(CLUSTER_CREATION_BURST)),
+          CLUSTER_HOME_FARM,
+          List.of(
+              Factor.of(CLUSTER_CO_LOGIN),
+              Factor.of(CLUSTER_RESIDENTIAL_CROWD),
+              Factor.oneMinus(CLUSTER_SHARED_DEVICE)));
 
   public static final Set<String> NAMES =
       ALL.stream().map(Input::name).collect(Collectors.toUnmodifiableSet());

@@ -160,20 +160,20 @@ public final class TrainModel {
   /**
    * An input as published, or, for a product input a warehouse scored before it existed lacks, its
    * factors' product: each published factor is the cluster's value times the attachment (the
-   * account's in_cluster), so the product is a x b / attachment.
+   * account's in_cluster), so the product is the attachment times the product of each factor's
+   * published value over the attachment (or 1 minus it, for a complement).
    */
   static Column inputOf(String name, java.util.Set<String> present) {
     if (present.contains(name) || !ModelInputs.PRODUCTS.containsKey(name)) {
       return col(ModelInputs.COLUMN + "." + name);
     }
-    List<String> f = ModelInputs.PRODUCTS.get(name);
     Column attachment = col(ModelInputs.COLUMN + "." + ModelInputs.IN_CLUSTER);
-    return when(
-            attachment.gt(0),
-            col(ModelInputs.COLUMN + "." + f.get(0))
-                .multiply(col(ModelInputs.COLUMN + "." + f.get(1)))
-                .divide(attachment))
-        .otherwise(lit(0.0));
+    Column product = attachment;
+    for (ModelInputs.Factor f : ModelInputs.PRODUCTS.get(name)) {
+      Column v = col(ModelInputs.COLUMN + "." + f.input()).divide(attachment);
+      product = product.multiply(f.complement() ? lit(1.0).minus(v) : v);
+    }
+    return when(attachment.gt(0), product).otherwise(lit(0.0));
   }
 
   /** Weights each (label, kind) equally within its class and the classes equally. */
@@ -337,6 +337,12 @@ public final class TrainModel {
         c.put("floor", ModelInputs.FLOORS.get(names[i]));
       }
       c.put("doc", ModelInputs.ALL.get(i).doc());
+      List<ModelInputs.Factor> factors = ModelInputs.PRODUCTS.get(names[i]);
+      if (factors != null) {
+        // so bench/rescore.py can derive the product for worlds scored before it existed
+        com.fasterxml.jackson.databind.node.ArrayNode of = c.putArray("product_of");
+        factors.forEach(f -> of.add((f.complement() ? "1-" : "") + f.input()));
+      }
     }
     ObjectNode training = root.putObject("training");
     ArrayNode worlds = training.putArray("worlds");

@@ -54,6 +54,10 @@ class ReasonCodesTest {
   }
 
   private static Row clusterReasons(Map<String, Object> values) {
+    return clusterReasons(values, HAND_SET);
+  }
+
+  private static Row clusterReasons(Map<String, Object> values, RiskModel model) {
     SparkSession spark = SharedSpark.spark();
     StructType schema = new StructType();
     List<Object> row = new ArrayList<>();
@@ -74,7 +78,7 @@ class ReasonCodesTest {
       }
     }
     Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(row.toArray())), schema);
-    return Scoring.scoreClusters(df, col(Cols.CLUSTER_ID), HAND_SET)
+    return Scoring.scoreClusters(df, col(Cols.CLUSTER_ID), model)
         .select(Cols.REASONS, Cols.RISK_SCORE)
         .first();
   }
@@ -178,6 +182,52 @@ class ReasonCodesTest {
   @Test
   void coLogin() {
     assertReason(Map.of(Scoring.CO_LOGIN_MEMBERS, 3L), "CO_LOGIN", "3 of 3 accounts");
+  }
+
+  @Test
+  void homeFarmNeedsADeviceForEachAccount() {
+    // the hand set predates the input: weigh it here so its reason shows
+    Map<String, Double> weights = new LinkedHashMap<>(HAND_SET.coefficients());
+    weights.put(com.cohortwatch.schema.ModelInputs.CLUSTER_HOME_FARM, 2.0);
+    RiskModel model = new RiskModel("test", HAND_SET.intercept(), weights);
+    Map<String, Object> farm = neutralCluster();
+    farm.put(Scoring.SIZE, 5L);
+    farm.put(Scoring.CO_LOGIN_MEMBERS, 5L);
+    farm.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 5L);
+    farm.put(Scoring.CROWD_IP, "73.2.1.4");
+    farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);
+    assertThat(texts(clusterReasons(farm, model)))
+        .anySatisfy(
+            t ->
+                assertThat(t)
+                    .isEqualTo(
+                        "HOME_FARM: cluster c-test: 5 accounts log in together from residential"
+                            + " address 73.2.1.4, each on a device of its own (a family shares its"
+                            + " laptop)"));
+    // the same five at the keyboard together, but on the family's one laptop
+    Map<String, Object> family = new LinkedHashMap<>(farm);
+    family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
+    family.put(Scoring.SHARED_DEVICES, 1L);
+    assertThat(texts(clusterReasons(family, model))).noneMatch(t -> t.startsWith("HOME_FARM"));
+  }
+
+  @Test
+  void theShippedModelFlagsFiveLaptopsAtOneHomeButNotAFamilyOnOneLaptop() {
+    RiskModel shipped = RiskModel.resource(RiskModel.EMBEDDED);
+    // five accounts claiming where the address is, every login from it, made years apart, at the
+    // keyboard together: nothing but the farm's shape
+    Map<String, Object> farm = neutralCluster();
+    farm.put(Scoring.SIZE, 5L);
+    farm.put(Scoring.HOME_SHARE, 1.0);
+    farm.put(Scoring.CO_LOGIN_MEMBERS, 5L);
+    farm.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 5L);
+    farm.put(Scoring.CROWD_IP, "73.2.1.4");
+    farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);
+    assertThat(clusterReasons(farm, shipped).getDouble(1)).isGreaterThanOrEqualTo(0.6);
+    Map<String, Object> family = new LinkedHashMap<>(farm);
+    family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
+    family.put(Scoring.SHARED_DEVICES, 1L);
+    assertThat(clusterReasons(family, shipped).getDouble(1)).isLessThan(0.6);
   }
 
   @Test

@@ -47,6 +47,31 @@ class TrainModelTest {
   }
 
   @Test
+  void derivesAProductAnOlderWarehouseDoesNotPublishFromItsFactors() {
+    // published cluster inputs are the cluster's value times the member's attachment
+    StructType inputs =
+        new StructType()
+            .add(ModelInputs.IN_CLUSTER, DataTypes.DoubleType)
+            .add(ModelInputs.CLUSTER_CO_LOGIN, DataTypes.DoubleType)
+            .add(ModelInputs.CLUSTER_RESIDENTIAL_CROWD, DataTypes.DoubleType)
+            .add(ModelInputs.CLUSTER_SHARED_DEVICE, DataTypes.DoubleType);
+    StructType schema = new StructType().add(ModelInputs.COLUMN, inputs);
+    Dataset<Row> rows =
+        SharedSpark.spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create(RowFactory.create(0.5, 0.5, 0.25, 0.1)),
+                    RowFactory.create(RowFactory.create(0.0, 0.0, 0.0, 0.0))),
+                schema);
+    java.util.Set<String> present = java.util.Set.of(inputs.fieldNames());
+    List<Row> farm =
+        rows.select(TrainModel.inputOf(ModelInputs.CLUSTER_HOME_FARM, present)).collectAsList();
+    // attachment 0.5 x co-login 1 x crowd 0.5 x (1 - shared device 0.2)
+    assertThat(farm.get(0).getDouble(0)).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(farm.get(1).getDouble(0)).isEqualTo(0.0);
+  }
+
+  @Test
   void fitsSignBoundedWeightsAndSetsTheInterceptForTheTargetPrecision() throws Exception {
     Random r = new Random(7);
     List<Row> rows = new ArrayList<>();
