@@ -83,7 +83,12 @@ final class FamilyWorld implements Platform {
     this.draw = draw;
     this.net = net;
     this.firstDay = config.endDate().minusDays(config.days() - 1L);
+    // not Population.dayStream, which shares its seeding flaw with the classic generator's inputs
+    this.dayStreamSeed = FamilyNet.stream(config.seed(), DAY_SALT).nextLong();
   }
+
+  private static final long DAY_SALT = 31;
+  private final long dayStreamSeed;
 
   static FamilyWorld build(GeneratorConfig c) {
     WorldDraw draw = WorldDraw.draw(c);
@@ -680,7 +685,8 @@ final class FamilyWorld implements Platform {
 
   @Override
   public List<Login> loginsOf(Account a, LocalDate day, int dayIndex) {
-    SplittableRandom r = Population.dayStream(config.seed(), a, dayIndex);
+    SplittableRandom r =
+        new SplittableRandom(dayStreamSeed + a.index * 1_000_003L + dayIndex * 0x9E37L);
     if (day.isBefore(a.createdAt.atZone(ZoneOffset.UTC).toLocalDate())) {
       return List.of();
     }
