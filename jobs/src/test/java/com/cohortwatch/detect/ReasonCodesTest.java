@@ -20,7 +20,9 @@ import scala.collection.JavaConverters;
 
 /** Every reason code, from a hand-made feature row where only its feature is strong. */
 class ReasonCodesTest {
-  /** Reasons are tested with the hand-set weights, which give every code a non-zero weight. */
+  /**
+   * Reasons are tested with the hand-set weights, which give every older code a non-zero weight.
+   */
   private static final RiskModel HAND_SET = RiskModel.resource(RiskModel.HAND_SET);
 
   /** A cluster with nothing remarkable about it. */
