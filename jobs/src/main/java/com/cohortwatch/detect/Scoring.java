@@ -424,12 +424,7 @@ public final class Scoring {
   private static Column clusterValue(String input) {
     List<ModelInputs.Factor> factors = ModelInputs.PRODUCTS.get(input);
     if (factors != null) {
-      Column product = lit(1.0);
-      for (ModelInputs.Factor f : factors) {
-        Column v = clusterValue(f.input());
-        product = product.multiply(f.complement() ? lit(1.0).minus(v) : v);
-      }
-      return product;
+      return ModelInputs.product(factors, Scoring::clusterValue);
     }
     Column size = col(SIZE);
     Column burst = coalesce(col(MAX_CREATED_21D), lit(0L));

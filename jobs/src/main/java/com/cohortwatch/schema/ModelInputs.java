@@ -1,8 +1,12 @@
 package com.cohortwatch.schema;
 
+import static org.apache.spark.sql.functions.lit;
+
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -236,6 +240,19 @@ public final class ModelInputs {
               Factor.of(CLUSTER_CO_LOGIN),
               Factor.of(CLUSTER_RESIDENTIAL_CROWD),
               Factor.oneMinus(CLUSTER_SHARED_DEVICE)));
+
+  /**
+   * A product input's value: the product of its factors, each the value {@code factor} gives for
+   * the factor's input, or 1 minus it for a complement.
+   */
+  public static Column product(List<Factor> factors, Function<String, Column> factor) {
+    Column product = lit(1.0);
+    for (Factor f : factors) {
+      Column v = factor.apply(f.input());
+      product = product.multiply(f.complement() ? lit(1.0).minus(v) : v);
+    }
+    return product;
+  }
 
   public static final Set<String> NAMES =
       ALL.stream().map(Input::name).collect(Collectors.toUnmodifiableSet());

@@ -168,12 +168,11 @@ public final class TrainModel {
       return col(ModelInputs.COLUMN + "." + name);
     }
     Column attachment = col(ModelInputs.COLUMN + "." + ModelInputs.IN_CLUSTER);
-    Column product = attachment;
-    for (ModelInputs.Factor f : ModelInputs.PRODUCTS.get(name)) {
-      Column v = col(ModelInputs.COLUMN + "." + f.input()).divide(attachment);
-      product = product.multiply(f.complement() ? lit(1.0).minus(v) : v);
-    }
-    return when(attachment.gt(0), product).otherwise(lit(0.0));
+    Column product =
+        ModelInputs.product(
+            ModelInputs.PRODUCTS.get(name),
+            input -> col(ModelInputs.COLUMN + "." + input).divide(attachment));
+    return when(attachment.gt(0), attachment.multiply(product)).otherwise(lit(0.0));
   }
 
   /** Weights each (label, kind) equally within its class and the classes equally. */
