@@ -156,17 +156,31 @@ public final class Warehouse {
   }
 
   private void addMissingColumns(String table, StructType schema) {
-    StructType current = read(table).schema();
     List<String> added = new ArrayList<>();
-    for (StructField f : schema.fields()) {
-      if (current.getFieldIndex(f.name()).isEmpty()) {
-        added.add("`" + f.name() + "` " + f.dataType().sql());
-      }
-    }
+    missingColumns(read(table).schema(), schema, "", added);
     if (!added.isEmpty()) {
       LOG.info("{}: adding columns {} (schema of a newer release)", table, added);
       spark.sql(
           "ALTER TABLE delta.`" + path(table) + "` ADD COLUMNS (" + String.join(", ", added) + ")");
+    }
+  }
+
+  /**
+   * The columns of {@code wanted} that {@code current} lacks, as ADD COLUMNS clauses: top-level
+   * columns, and fields added inside a struct column (a new model input in {@code model_inputs}),
+   * which Delta otherwise refuses at the next write.
+   */
+  static void missingColumns(
+      StructType current, StructType wanted, String prefix, List<String> added) {
+    for (StructField f : wanted.fields()) {
+      String name = prefix + "`" + f.name() + "`";
+      scala.Option<Object> index = current.getFieldIndex(f.name());
+      if (index.isEmpty()) {
+        added.add(name + " " + f.dataType().sql());
+      } else if (f.dataType() instanceof StructType nested
+          && current.fields()[(Integer) index.get()].dataType() instanceof StructType old) {
+        missingColumns(old, nested, name + ".", added);
+      }
     }
   }
 
