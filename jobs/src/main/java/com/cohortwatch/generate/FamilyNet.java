@@ -92,8 +92,24 @@ final class FamilyNet {
     return country(codes[r.nextInt(codes.length)]);
   }
 
-  static String residential(Country c, SplittableRandom r) {
-    return World.host(c.octet(), r.nextInt(128), r);
+  /**
+   * A home line in country c for someone in the given zone (null: anywhere in the country), drawn
+   * from the world's residential /24s: a pool scaled to the platform, so unrelated homes share
+   * addresses and subnets by chance as they do at scale. A /24 serves one region, as an ISP's
+   * dynamic pools do, so chance sharers mostly live in one zone; one in ten is a national pool.
+   */
+  String residential(Country c, String zone, SplittableRandom r) {
+    int regions = c.zones().length + 1;
+    int perRegion = Math.max(1, draw.residentialSubnets() / regions);
+    int region = Arrays.asList(c.zones()).indexOf(zone);
+    if (region < 0 || r.nextInt(10) == 0) {
+      region = zone == null ? r.nextInt(regions) : regions - 1;
+    }
+    return homeSubnet(c, region + regions * r.nextInt(perRegion)) + "." + (1 + r.nextInt(254));
+  }
+
+  private static String homeSubnet(Country c, int s) {
+    return c.octet() + "." + (s % 128) + "." + (s / 128);
   }
 
   static String business(Country c, SplittableRandom r) {
@@ -188,13 +204,7 @@ final class FamilyNet {
   String proxyAddress(int p, Country c, int k, SplittableRandom r) {
     SplittableRandom subnet =
         new SplittableRandom(proxySeed ^ (p * 1_000_003L + c.octet() * 7_919L + k * 104_729L));
-    return c.octet()
-        + "."
-        + subnet.nextInt(128)
-        + "."
-        + subnet.nextInt(256)
-        + "."
-        + (1 + r.nextInt(254));
+    return homeSubnet(c, subnet.nextInt(draw.residentialSubnets())) + "." + (1 + r.nextInt(254));
   }
 
   int provider(SplittableRandom r) {

@@ -156,7 +156,7 @@ final class FamilyWorld implements Platform {
   private List<Account> ring(String id, String style, int size, SplittableRandom r) {
     String[] home = FamilyNet.RING_HOMES[r.nextInt(FamilyNet.RING_HOMES.length)];
     ZoneId homeZone = ZoneId.of(home[1]);
-    String homeIp = FamilyNet.residential(FamilyNet.country(home[0]), r);
+    String homeIp = net.residential(FamilyNet.country(home[0]), home[1], r);
     boolean coherent = style.equals("farm") || r.nextDouble() < draw.coherentShare();
     String shift = coherent || r.nextDouble() < draw.claimedShiftShare() ? "claimed" : "home";
     boolean staggered = r.nextDouble() < draw.staggerShare();
@@ -339,7 +339,7 @@ final class FamilyWorld implements Platform {
     Facilitator f = new Facilitator();
     f.id = "fac-" + facilitators.size();
     f.hotspot = r.nextDouble() < draw.hotspotShare();
-    f.ip = FamilyNet.residential(FamilyNet.country("US"), r);
+    f.ip = net.residential(FamilyNet.country("US"), null, r);
     f.seed = r.nextLong();
     f.capacity = 2 + r.nextInt(MAX_LAPTOPS - 1);
     f.payout = new String[] {Population.token("pm", r), r.nextBoolean() ? "bank" : "paypal", null};
@@ -397,7 +397,7 @@ final class FamilyWorld implements Platform {
     Phase p = localPhase(ZoneId.of(a.zone), r);
     p.activeProb = WorldDraw.between(r, 0.2, 0.6);
     p.devices = devices(r);
-    String homeIp = FamilyNet.residential(c, r);
+    String homeIp = net.residential(c, a.zone, r);
     p.ips = (lr, d) -> lr.nextInt(10) == 0 ? FamilyNet.mobile(c, lr) : homeIp;
     return p;
   }
@@ -430,8 +430,8 @@ final class FamilyWorld implements Platform {
     FamilyNet.Country c = FamilyNet.anyCountry(r);
     Account a = account("ordinary", null, c, r);
     Phase p = localPhase(ZoneId.of(a.zone), r);
-    String[] home = homes(c, r);
-    p.ips = (lr, d) -> lr.nextInt(10) == 0 ? FamilyNet.mobile(c, lr) : pick(home, lr);
+    Home home = homes(c, a.zone, r);
+    p.ips = (lr, d) -> lr.nextInt(10) == 0 ? FamilyNet.mobile(c, lr) : home.at(d, lr);
     return finish(a, p, r);
   }
 
@@ -440,7 +440,7 @@ final class FamilyWorld implements Platform {
     FamilyNet.Country c = FamilyNet.oneOf(FamilyNet.NIGHT_SHIFT_COUNTRIES, r);
     Account a = account("night_shift", null, c, r);
     Phase p = usDayPhase(r);
-    String[] home = homes(c, r);
+    Home home = homes(c, a.zone, r);
     boolean vpn = r.nextDouble() < draw.nightShiftVpnShare();
     int provider = net.provider(r);
     double vpnShare = WorldDraw.between(r, 0.1, 0.3);
@@ -449,7 +449,7 @@ final class FamilyWorld implements Platform {
           if (vpn && lr.nextDouble() < vpnShare) {
             return net.exit(provider, lr);
           }
-          return lr.nextInt(100) < 85 ? pick(home, lr) : FamilyNet.mobile(c, lr);
+          return lr.nextInt(100) < 85 ? home.at(d, lr) : FamilyNet.mobile(c, lr);
         };
     return finish(a, p, r);
   }
@@ -475,11 +475,11 @@ final class FamilyWorld implements Platform {
       favourites[i] = net.exit(provider, r);
     }
     double vpnShare = WorldDraw.between(r, 0.5, 0.9);
-    String[] home = homes(c, r);
+    Home home = homes(c, a.zone, r);
     p.ips =
         (lr, d) -> {
           if (lr.nextDouble() >= vpnShare) {
-            return pick(home, lr);
+            return home.at(d, lr);
           }
           return lr.nextInt(10) < 7 ? pick(favourites, lr) : net.exit(provider, lr);
         };
@@ -492,12 +492,12 @@ final class FamilyWorld implements Platform {
     Phase p = localPhase(ZoneId.of(a.zone), r);
     FamilyNet.Country abroad = FamilyNet.anyCountry(r);
     String[] away = {
-      FamilyNet.business(abroad, r), FamilyNet.residential(abroad, r), net.hosting(r)
+      FamilyNet.business(abroad, r), net.residential(abroad, null, r), net.hosting(r)
     };
     int leave = r.nextInt(config.days());
     int back = leave + 3 + r.nextInt(12);
-    String[] home = homes(c, r);
-    p.ips = (lr, d) -> d >= leave && d < back ? pick(away, lr) : pick(home, lr);
+    Home home = homes(c, a.zone, r);
+    p.ips = (lr, d) -> d >= leave && d < back ? pick(away, lr) : home.at(d, lr);
     return finish(a, p, r);
   }
 
@@ -505,8 +505,8 @@ final class FamilyWorld implements Platform {
     FamilyNet.Country c = FamilyNet.anyCountry(r);
     Account a = account("cgnat", null, c, r);
     Phase p = localPhase(ZoneId.of(a.zone), r);
-    String[] home = homes(c, r);
-    p.ips = (lr, d) -> lr.nextInt(10) < 8 ? FamilyNet.mobile(c, lr) : pick(home, lr);
+    Home home = homes(c, a.zone, r);
+    p.ips = (lr, d) -> lr.nextInt(10) < 8 ? FamilyNet.mobile(c, lr) : home.at(d, lr);
     return finish(a, p, r);
   }
 
@@ -530,8 +530,8 @@ final class FamilyWorld implements Platform {
         p.startHour = lecture;
         p.span = 2;
       }
-      String[] home = homes(c, r);
-      p.ips = (lr, d) -> lr.nextInt(10) < 6 ? pick(nat, lr) : pick(home, lr);
+      Home home = homes(c, a.zone, r);
+      p.ips = (lr, d) -> lr.nextInt(10) < 6 ? pick(nat, lr) : home.at(d, lr);
       out.add(finish(a, p, r));
     }
     return out;
@@ -552,8 +552,8 @@ final class FamilyWorld implements Platform {
       a.zone = zone;
       Phase p = nightShift ? usDayPhase(r) : localPhase(ZoneId.of(zone), r);
       p.activeProb = 0.6;
-      String[] home = homes(c, r);
-      p.ips = (lr, d) -> lr.nextBoolean() ? office : pick(home, lr);
+      Home home = homes(c, a.zone, r);
+      p.ips = (lr, d) -> lr.nextBoolean() ? office : home.at(d, lr);
       a.profileType = r.nextDouble() < memberFlag ? "agency_member" : "individual";
       a.payouts.add(
           new String[] {payout[0], payout[1], a.createdAt.plusSeconds(86_400).toString()});
@@ -566,7 +566,7 @@ final class FamilyWorld implements Platform {
   private List<Account> household(String id, int size, SplittableRandom r) {
     FamilyNet.Country c = FamilyNet.anyCountry(r);
     String zone = c.zones()[0];
-    String ip = FamilyNet.residential(c, r);
+    String ip = net.residential(c, zone, r);
     String laptop = Population.token("dev", r);
     String[] payout = r.nextInt(10) < 3 ? new String[] {Population.token("pm", r), "bank"} : null;
     List<Account> out = new ArrayList<>();
@@ -603,8 +603,8 @@ final class FamilyWorld implements Platform {
       p.span = 9;
       p.minLogins = 2;
       p.maxLogins = 5;
-      String[] home = homes(c, r);
-      p.ips = (lr, d) -> lr.nextInt(10) < 8 ? ip : pick(home, lr);
+      Home home = homes(c, a.zone, r);
+      p.ips = (lr, d) -> lr.nextInt(10) < 8 ? ip : home.at(d, lr);
       out.add(finish(a, p, r));
     }
     return out;
@@ -667,10 +667,28 @@ final class FamilyWorld implements Platform {
     return d;
   }
 
-  private static String[] homes(FamilyNet.Country c, SplittableRandom r) {
-    return r.nextInt(4) == 0
-        ? new String[] {FamilyNet.residential(c, r), FamilyNet.residential(c, r)}
-        : new String[] {FamilyNet.residential(c, r)};
+  /**
+   * A home's one or two lines (a quarter also use a second address), and for a drawn share a new
+   * address from some day on: providers reassign dynamic addresses, so an address passes between
+   * unrelated homes over the window.
+   */
+  private Home homes(FamilyNet.Country c, String zone, SplittableRandom r) {
+    String[] before =
+        r.nextInt(4) == 0
+            ? new String[] {net.residential(c, zone, r), net.residential(c, zone, r)}
+            : new String[] {net.residential(c, zone, r)};
+    if (r.nextDouble() >= draw.homeReassignShare()) {
+      return new Home(before, before, Integer.MAX_VALUE);
+    }
+    String[] after = before.clone();
+    after[0] = net.residential(c, zone, r);
+    return new Home(before, after, 1 + r.nextInt(Math.max(1, config.days() - 1)));
+  }
+
+  private record Home(String[] before, String[] after, int changeDay) {
+    String at(int day, SplittableRandom r) {
+      return pick(day < changeDay ? before : after, r);
+    }
   }
 
   private static String pick(String[] a, SplittableRandom r) {

@@ -37,7 +37,9 @@ record WorldDraw(
     int campusSize,
     int agencySize,
     double nightShiftVpnShare,
-    double nightShiftAgencyShare) {
+    double nightShiftAgencyShare,
+    int residentialSubnets,
+    double homeReassignShare) {
 
   /** Ring styles of the family: their truth kind. */
   static final String[] STYLES = {"blatant", "careful", "farm", "proxy", "rented"};
@@ -73,6 +75,14 @@ record WorldDraw(
     // The VPN market grows with the platform: a few hundred exits at 20k accounts, thousands at 1M.
     int exits = (int) Math.max(40, Math.min(40_000, Math.round(n * between(r, 0.005, 0.02))));
     int providers = (int) Math.round(between(r, 3, 6) + Math.log10(Math.max(10, n)));
+    double nightShiftVpn = between(r, 0.0, 0.1);
+    double nightShiftAgency = between(r, 0.2, 0.6);
+    // Home address space per country, in /24s, scaled to the platform: 3 to 30 residential
+    // addresses per account, so a 3,000-account world sees the chance sharing (one address or /24
+    // reused by unrelated homes: dynamic reassignment, broadband behind carrier NAT) that a
+    // 1M-account platform shows. Drawn last, so the other parameters of a seed do not move.
+    double addressesPerAccount = Math.exp(between(r, Math.log(3), Math.log(30)));
+    int subnets = (int) Math.max(8, Math.min(32_768, Math.round(n * addressesPerAccount / 254)));
     return new WorldDraw(
         operatorShare,
         between(r, 1.5, 2.2),
@@ -100,8 +110,10 @@ record WorldDraw(
         benign,
         1000 + r.nextInt(2001),
         20 + r.nextInt(61),
-        between(r, 0.0, 0.1),
-        between(r, 0.2, 0.6));
+        nightShiftVpn,
+        nightShiftAgency,
+        subnets,
+        between(r, 0.05, 0.4));
   }
 
   static double between(SplittableRandom r, double lo, double hi) {
@@ -138,6 +150,8 @@ record WorldDraw(
     m.put("agency_size", agencySize);
     m.put("night_shift_vpn_share", round(nightShiftVpnShare));
     m.put("night_shift_agency_share", round(nightShiftAgencyShare));
+    m.put("residential_subnets_per_country", residentialSubnets);
+    m.put("home_reassigned_share", round(homeReassignShare));
     return m;
   }
 

@@ -312,6 +312,34 @@ class FamilyWorldTest {
   }
 
   @Test
+  void unrelatedHomesShareAddressesByChanceMostlyWithinOneZone() {
+    // A 3,000-account world must show the chance sharing a 1M platform shows: unrelated ordinary
+    // accounts on one home address (dynamic reassignment, broadband behind carrier NAT).
+    FamilyWorld small = FamilyWorld.build(config("unused", 3_000, 11));
+    Map<String, List<Account>> byHome = new HashMap<>();
+    LocalDate first = END.minusDays(DAYS - 1);
+    for (Account a : small.accounts()) {
+      if (!a.kind.equals("ordinary")) {
+        continue;
+      }
+      java.util.Set<String> homes = new java.util.HashSet<>();
+      for (int d = 0; d < DAYS; d++) {
+        for (Login l : small.loginsOf(a, first.plusDays(d), d)) {
+          if (l.ip().contains(".") && Integer.parseInt(l.ip().split("\\.")[1]) < 128) {
+            homes.add(l.ip());
+          }
+        }
+      }
+      homes.forEach(ip -> byHome.computeIfAbsent(ip, k -> new ArrayList<>()).add(a));
+    }
+    List<List<Account>> shared = byHome.values().stream().filter(l -> l.size() > 1).toList();
+    assertThat(shared).hasSizeGreaterThan(3);
+    long sameZone =
+        shared.stream().filter(l -> l.stream().map(a -> a.zone).distinct().count() == 1).count();
+    assertThat(sameZone).isGreaterThan(shared.size() / 2);
+  }
+
+  @Test
   void neighbouringSeedsDrawIndependentStreams() {
     // Seeded with seed x SplittableRandom's gamma, seed s + 1 replayed seed s one draw later: the
     // twelve training seeds 1001-1012 all drew the same IP-intelligence noise and mislabelled no
