@@ -170,10 +170,11 @@ public final class Detection {
               in.decisions() == null
                   ? null
                   : cache(Feedback.latestDecisions(in.decisions(), in.runDate()), cached);
+          Dataset<Row> clusterFeatures =
+              cache(Scoring.clusterFeatures(members, accountFeatures, memberships, links), cached);
           Dataset<Row> scoredClusters =
               Scoring.scoreClusters(
-                  Scoring.clusterFeatures(members, accountFeatures, memberships, links)
-                      .join(ids, Clustering.COMPONENT),
+                  clusterFeatures.join(ids, Clustering.COMPONENT),
                   col(Cols.CLUSTER_ID),
                   in.model());
           if (decided != null) {
@@ -196,10 +197,18 @@ public final class Detection {
                       attachment(pairWeights, stars, members, clusterParams.minWeight()),
                       col(Cols.ACCOUNT_ID).equalTo(col("_att_account")),
                       "left")
+                  .join(
+                      Scoring.memberTraits(members, accountFeatures, clusterFeatures, memberships),
+                      Cols.ACCOUNT_ID,
+                      "left")
                   .select(
                       col(Cols.ACCOUNT_ID),
                       col(Cols.CLUSTER_ID),
-                      coalesce(col(Scoring.ATTACHMENT), lit(1.0)).as(Scoring.ATTACHMENT));
+                      coalesce(col(Scoring.ATTACHMENT), lit(1.0)).as(Scoring.ATTACHMENT),
+                      col(Scoring.IN_BURST),
+                      col(Scoring.ON_SHIFT),
+                      col(Scoring.SHARES_DEVICE),
+                      col(Scoring.SHARES_PAYOUT));
           Dataset<Row> evidence =
               clusterEvidence(links, named)
                   .unionByName(starEvidence(stars, named, linkParams.starWeight()))

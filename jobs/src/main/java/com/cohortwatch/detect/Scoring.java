@@ -28,6 +28,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.ModelInputs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -83,6 +84,21 @@ public final class Scoring {
 
   public static final String MODEL_INPUTS = ModelInputs.COLUMN;
   public static final String ATTACHMENT = "attachment";
+
+  /** Per clustered account: 1.0 when created within the cluster's densest 21 days. */
+  public static final String IN_BURST = "in_burst";
+
+  /** Per clustered account: 1.0 when it works the cluster's far shift. */
+  public static final String ON_SHIFT = "on_shift";
+
+  /** Per clustered account: 1.0 when another member of its cluster uses one of its devices. */
+  public static final String SHARES_DEVICE = "shares_device";
+
+  /** Per clustered account: 1.0 when another member of its cluster uses one of its payouts. */
+  public static final String SHARES_PAYOUT = "shares_payout";
+
+  /** The creation burst's window. */
+  static final long BURST_DAYS = 21;
 
   static Column clamp01(Column c) {
     return least(lit(1.0), greatest(lit(0.0), coalesce(c, lit(0.0))));
@@ -234,7 +250,10 @@ public final class Scoring {
         .withColumn(
             "_in21",
             count(lit(1))
-                .over(Window.partitionBy(col(comp)).orderBy(created).rangeBetween(0, 21L * 86_400)))
+                .over(
+                    Window.partitionBy(col(comp))
+                        .orderBy(created)
+                        .rangeBetween(0, BURST_DAYS * 86_400L)))
         .groupBy(col(comp).as("_bc"))
         .agg(max("_in21").as(MAX_CREATED_21D));
   }
@@ -245,6 +264,14 @@ public final class Scoring {
    * enough logins to tell). A merged cluster of rings on different shifts keeps its largest shift.
    */
   static Dataset<Row> sharedShifts(Dataset<Row> membersWithFeatures, Dataset<Row> clusterOffsets) {
+    return onClusterShift(membersWithFeatures, clusterOffsets)
+        .groupBy(col(Clustering.COMPONENT).as("_sc"))
+        .agg(avg(col(ON_SHIFT)).as(SHARED_SHIFT_SHARE));
+  }
+
+  /** Per member, 1.0 when it works the cluster's far shift (see {@link #sharedShifts}), else 0. */
+  private static Dataset<Row> onClusterShift(
+      Dataset<Row> membersWithFeatures, Dataset<Row> clusterOffsets) {
     String comp = Clustering.COMPONENT;
     org.apache.spark.sql.expressions.UserDefinedFunction distance =
         udf(
@@ -263,8 +290,87 @@ public final class Scoring {
                     .between(4, 12));
     return membersWithFeatures
         .join(offsets, col(comp).equalTo(col("_sc")))
-        .groupBy(col("_sc"))
-        .agg(avg(when(agrees, 1.0).otherwise(0.0)).as(SHARED_SHIFT_SHARE));
+        .select(col(comp), col(Cols.ACCOUNT_ID), when(agrees, 1.0).otherwise(0.0).as(ON_SHIFT));
+  }
+
+  /**
+   * Per clustered account, whether it shares the cluster's group traits itself: {@link #IN_BURST}
+   * (created within the cluster's densest 21 days, the earliest such window on a tie), {@link
+   * #ON_SHIFT} (works the cluster's far shift), {@link #SHARES_DEVICE} and {@link #SHARES_PAYOUT}
+   * (is on a device or payout method another member uses). A member inherits the cluster's burst
+   * and shift evidence only when it has the trait: an old VPN user whom a mislabelled exit pulled
+   * into a ring's cluster was not created with the ring and works her own hours.
+   *
+   * @param members account_id and component of every clustered account
+   * @param accountFeatures the account features (created_at, logins, offsets)
+   * @param clusterFeatures {@link #clusterFeatures}'s rows (component and working offset)
+   * @param memberships who was on which attribute ({@link Links#memberships})
+   */
+  public static Dataset<Row> memberTraits(
+      Dataset<Row> members,
+      Dataset<Row> accountFeatures,
+      Dataset<Row> clusterFeatures,
+      Dataset<Row> memberships) {
+    String comp = Clustering.COMPONENT;
+    Dataset<Row> m = members.join(accountFeatures, Cols.ACCOUNT_ID);
+    Column created = unix_seconds(col(Cols.CREATED_AT));
+    Dataset<Row> windowStart =
+        m.filter(col(Cols.CREATED_AT).isNotNull())
+            .withColumn(
+                "_in21",
+                count(lit(1))
+                    .over(
+                        Window.partitionBy(col(comp))
+                            .orderBy(created)
+                            .rangeBetween(0, BURST_DAYS * 86_400L)))
+            .groupBy(col(comp).as("_wc"))
+            .agg(max(struct(col("_in21"), lit(0L).minus(created).as("_neg_start"))).as("_best"))
+            .select(col("_wc"), lit(0L).minus(col("_best._neg_start")).as("_start"));
+    Column inBurst =
+        created.geq(col("_start")).and(created.leq(col("_start").plus(BURST_DAYS * 86_400L)));
+    Dataset<Row> burst =
+        m.join(windowStart, col(comp).equalTo(col("_wc")), "left")
+            .select(
+                col(Cols.ACCOUNT_ID).as("_ba"),
+                when(coalesce(inBurst, lit(false)), 1.0).otherwise(0.0).as(IN_BURST));
+    Dataset<Row> shift =
+        onClusterShift(m, clusterFeatures.select(col(comp), col(WORKING_OFFSET)))
+            .select(col(Cols.ACCOUNT_ID).as("_sa"), col(ON_SHIFT));
+    // devices and payout methods this member shares with another member of its cluster
+    Dataset<Row> onMembers =
+        memberships
+            .filter(col(Cols.ATTR_TYPE).isin(Rollups.DEVICE, Rollups.PAYOUT))
+            .select(col(Cols.ACCOUNT_ID), col(Cols.ATTR_TYPE), col(Cols.ATTR_VALUE))
+            .join(members.select(col(Cols.ACCOUNT_ID), col(comp)), Cols.ACCOUNT_ID);
+    Dataset<Row> sharedValues =
+        onMembers
+            .groupBy(
+                col(comp).as("_vc"), col(Cols.ATTR_TYPE).as("_vt"), col(Cols.ATTR_VALUE).as("_vv"))
+            .agg(countDistinct(Cols.ACCOUNT_ID).as("_vn"))
+            .filter(col("_vn").geq(2));
+    Dataset<Row> sharing =
+        onMembers
+            .join(
+                sharedValues,
+                col(comp)
+                    .equalTo(col("_vc"))
+                    .and(col(Cols.ATTR_TYPE).equalTo(col("_vt")))
+                    .and(col(Cols.ATTR_VALUE).equalTo(col("_vv"))))
+            .groupBy(col(Cols.ACCOUNT_ID).as("_ha"))
+            .agg(
+                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE), 1.0).otherwise(0.0))
+                    .as(SHARES_DEVICE),
+                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.PAYOUT), 1.0).otherwise(0.0))
+                    .as(SHARES_PAYOUT));
+    return burst
+        .join(shift, col("_ba").equalTo(col("_sa")), "left")
+        .join(sharing, col("_ba").equalTo(col("_ha")), "left")
+        .select(
+            col("_ba").as(Cols.ACCOUNT_ID),
+            col(IN_BURST),
+            coalesce(col(ON_SHIFT), lit(0.0)).as(ON_SHIFT),
+            coalesce(col(SHARES_DEVICE), lit(0.0)).as(SHARES_DEVICE),
+            coalesce(col(SHARES_PAYOUT), lit(0.0)).as(SHARES_PAYOUT));
   }
 
   /** What one code says, in a cluster's words and (for own evidence) in the account's. */
@@ -475,9 +581,11 @@ public final class Scoring {
 
   /**
    * The model_inputs struct of account rows: own evidence, plus the cluster's inputs (a struct
-   * column {@code clusterInputs}, null for no cluster) scaled by the attachment.
+   * column {@code clusterInputs}, null for no cluster) scaled by the attachment; the cluster's
+   * burst and shift (and the products built on them) count only for a member that has the trait
+   * ({@link #memberTraits}).
    */
-  static Column accountInputs(Column clusterInputs, Column attachment) {
+  static Column accountInputs(Column clusterInputs, Column attachment, MemberTraits traits) {
     Column[] fields = new Column[ModelInputs.ALL.size()];
     Column att = coalesce(attachment, lit(0.0));
     for (int i = 0; i < fields.length; i++) {
@@ -487,10 +595,39 @@ public final class Scoring {
               ? ownValue(in.name())
               : in.name().equals(ModelInputs.IN_CLUSTER)
                   ? when(clusterInputs.isNull(), lit(0.0)).otherwise(att)
-                  : coalesce(clusterInputs.getField(in.name()), lit(0.0)).multiply(att);
+                  : coalesce(clusterInputs.getField(in.name()), lit(0.0))
+                      .multiply(att)
+                      .multiply(traits.gate(in.name()));
       fields[i] = v.cast("double").as(in.name());
     }
     return struct(fields);
+  }
+
+  /**
+   * A member's own traits (columns of {@link #memberTraits}), and the share of a cluster input it
+   * inherits by them: the cluster's burst, shift, shared device and shared payout (and the products
+   * built on them) count only for a member that has the trait. A null trait (no cluster) gates
+   * nothing: the inputs are 0 there anyway.
+   */
+  record MemberTraits(Column inBurst, Column onShift, Column sharesDevice, Column sharesPayout) {
+    static MemberTraits columns() {
+      return new MemberTraits(col(IN_BURST), col(ON_SHIFT), col(SHARES_DEVICE), col(SHARES_PAYOUT));
+    }
+
+    Column gate(String input) {
+      Column gate = lit(1.0);
+      for (var trait :
+          List.of(
+              Map.entry(ModelInputs.CLUSTER_CREATION_BURST, inBurst),
+              Map.entry(ModelInputs.CLUSTER_SHARED_SHIFT, onShift),
+              Map.entry(ModelInputs.CLUSTER_SHARED_DEVICE, sharesDevice),
+              Map.entry(ModelInputs.CLUSTER_SHARED_PAYOUT, sharesPayout))) {
+        if (ModelInputs.dependsOn(input, trait.getKey())) {
+          gate = gate.multiply(coalesce(trait.getValue(), lit(1.0)));
+        }
+      }
+      return gate;
+    }
   }
 
   /** The logit of a model_inputs struct. */
@@ -582,7 +719,8 @@ public final class Scoring {
    * proportion, whatever review feedback moved the cluster's logit by.
    *
    * @param accountFeatures every active account's features
-   * @param clusterOf account_id, cluster_id and {@link #ATTACHMENT} of clustered accounts
+   * @param clusterOf account_id, cluster_id, {@link #ATTACHMENT} and the {@link #memberTraits} of
+   *     clustered accounts
    * @param scoredClusters {@link #scoreClusters}' output (after feedback): cluster_id, {@link
    *     #MODEL_INPUTS}, {@link #LOGIT}, {@link #MODEL_LOGIT}, reasons
    */
@@ -599,7 +737,14 @@ public final class Scoring {
             col(Cols.REASONS).as("_cluster_reasons"));
     Dataset<Row> membership =
         clusterOf
-            .select(col(Cols.ACCOUNT_ID).as("_member"), col(Cols.CLUSTER_ID), col(ATTACHMENT))
+            .select(
+                col(Cols.ACCOUNT_ID).as("_member"),
+                col(Cols.CLUSTER_ID),
+                col(ATTACHMENT),
+                col(IN_BURST),
+                col(ON_SHIFT),
+                col(SHARES_DEVICE),
+                col(SHARES_PAYOUT))
             .join(clusters, col(Cols.CLUSTER_ID).equalTo(col("_cid")))
             .drop("_cid");
     Dataset<Row> joined =
@@ -609,7 +754,9 @@ public final class Scoring {
                 accountFeatures.col(Cols.ACCOUNT_ID).equalTo(membership.col("_member")),
                 "left")
             .drop("_member")
-            .withColumn(MODEL_INPUTS, accountInputs(col("_cluster_inputs"), col(ATTACHMENT)));
+            .withColumn(
+                MODEL_INPUTS,
+                accountInputs(col("_cluster_inputs"), col(ATTACHMENT), MemberTraits.columns()));
     Column inCluster = col(Cols.CLUSTER_ID).isNotNull();
     Column feedback = when(inCluster, col("_feedback").multiply(col(ATTACHMENT))).otherwise(0.0);
     Column own = reasons(model, col(MODEL_INPUTS), true, lit(""));
@@ -619,6 +766,13 @@ public final class Scoring {
         .withColumn(Cols.RISK_SCORE, sigmoid(col(LOGIT)))
         .withColumn(
             Cols.REASONS, when(inCluster, concat(own, col("_cluster_reasons"))).otherwise(own))
-        .drop("_cluster_inputs", "_feedback", "_cluster_reasons");
+        .drop(
+            "_cluster_inputs",
+            "_feedback",
+            "_cluster_reasons",
+            IN_BURST,
+            ON_SHIFT,
+            SHARES_DEVICE,
+            SHARES_PAYOUT);
   }
 }

@@ -241,6 +241,12 @@ public final class ModelInputs {
               Factor.of(CLUSTER_RESIDENTIAL_CROWD),
               Factor.oneMinus(CLUSTER_SHARED_DEVICE)));
 
+  /** Whether {@code input} is {@code factor} itself or a product with it as a plain factor. */
+  public static boolean dependsOn(String input, String factor) {
+    return input.equals(factor)
+        || PRODUCTS.getOrDefault(input, List.of()).contains(Factor.of(factor));
+  }
+
   /**
    * A product input's value: the product of its factors, each the value {@code factor} gives for
    * the factor's input, or 1 minus it for a complement.

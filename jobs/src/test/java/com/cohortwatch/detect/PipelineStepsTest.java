@@ -398,6 +398,149 @@ class PipelineStepsTest {
   }
 
   @Test
+  void memberTraitsMarkWhoWasCreatedInTheBurstAndWorksTheClusterShift() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Cols.CREATED_AT, "timestamp")
+            .add(Cols.LOGINS, "long")
+            .add(Features.BEST_OFFSET, "int")
+            .add(Features.CLAIMED_OFFSET, "int");
+    java.sql.Timestamp t0 = java.sql.Timestamp.valueOf("2026-01-01 00:00:00");
+    java.util.function.IntFunction<java.sql.Timestamp> day =
+        d -> new java.sql.Timestamp(t0.getTime() + d * 86_400_000L);
+    // a ring of three made in January on a UTC+9 shift, and two old VPN users a mislabelled exit
+    // pulled into its cluster, each on her own claimed hours; one more old account with no date
+    Dataset<Row> features =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("a", day.apply(0), 50L, 9, -5),
+                    RowFactory.create("b", day.apply(10), 50L, 9, -5),
+                    RowFactory.create("c", day.apply(21), 50L, 8, 1),
+                    RowFactory.create("v1", day.apply(-700), 50L, 3, 3),
+                    RowFactory.create("v2", day.apply(-300), 50L, -5, -5),
+                    RowFactory.create("x", null, 50L, 9, -5)),
+                schema);
+    Dataset<Row> members =
+        spark()
+            .createDataFrame(
+                List.of("a", "b", "c", "v1", "v2", "x").stream()
+                    .map(id -> RowFactory.create(id, "k"))
+                    .toList(),
+                new StructType()
+                    .add(Cols.ACCOUNT_ID, "string")
+                    .add(Clustering.COMPONENT, "string"));
+    Dataset<Row> clusterFeatures =
+        spark()
+            .createDataFrame(
+                List.of(RowFactory.create("k", 9)),
+                new StructType()
+                    .add(Clustering.COMPONENT, "string")
+                    .add(Scoring.WORKING_OFFSET, "int"));
+    // a and b share a payout method, v1 shares a device with c; v2's device is its own
+    Dataset<Row> memberships =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("a", Rollups.PAYOUT, "pm1"),
+                    RowFactory.create("b", Rollups.PAYOUT, "pm1"),
+                    RowFactory.create("c", Rollups.DEVICE, "d1"),
+                    RowFactory.create("v1", Rollups.DEVICE, "d1"),
+                    RowFactory.create("v2", Rollups.DEVICE, "d2")),
+                new StructType()
+                    .add(Cols.ACCOUNT_ID, "string")
+                    .add(Cols.ATTR_TYPE, "string")
+                    .add(Cols.ATTR_VALUE, "string"));
+    Map<String, double[]> traits = new java.util.TreeMap<>();
+    for (Row r :
+        Scoring.memberTraits(members, features, clusterFeatures, memberships).collectAsList()) {
+      traits.put(
+          r.getAs(Cols.ACCOUNT_ID),
+          new double[] {
+            r.<Double>getAs(Scoring.IN_BURST),
+            r.<Double>getAs(Scoring.ON_SHIFT),
+            r.<Double>getAs(Scoring.SHARES_DEVICE),
+            r.<Double>getAs(Scoring.SHARES_PAYOUT)
+          });
+    }
+    assertThat(traits.keySet()).containsExactly("a", "b", "c", "v1", "v2", "x");
+    // c was made on day 21, inside a's 21 days; its UTC+8 shift agrees within an hour with the
+    // cluster's UTC+9 and lies 7 hours from its claimed UTC+1
+    assertThat(traits.get("a")).containsExactly(1.0, 1.0, 0.0, 1.0);
+    assertThat(traits.get("b")).containsExactly(1.0, 1.0, 0.0, 1.0);
+    assertThat(traits.get("c")).containsExactly(1.0, 1.0, 1.0, 0.0);
+    assertThat(traits.get("v1")).containsExactly(0.0, 0.0, 1.0, 0.0);
+    assertThat(traits.get("v2")).containsExactly(0.0, 0.0, 0.0, 0.0);
+    // no creation date: not in the burst, but its far shift still counts
+    assertThat(traits.get("x")).containsExactly(0.0, 1.0, 0.0, 0.0);
+  }
+
+  @Test
+  void aMemberInheritsTheClusterBurstAndShiftOnlyWhenItHasTheTrait() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Features.TZ_MISMATCH, "double")
+            .add(Features.ANON_LOGINS, "long")
+            .add(Cols.LOGINS, "long")
+            .add(Features.FOREIGN_LOGINS, "long")
+            .add(Features.NONANON_KNOWN_LOGINS, "long")
+            .add(Features.HOME_LOGINS, "long")
+            .add(Scoring.ATTACHMENT, "double")
+            .add(Scoring.IN_BURST, "double")
+            .add(Scoring.ON_SHIFT, "double")
+            .add(Scoring.SHARES_DEVICE, "double")
+            .add(Scoring.SHARES_PAYOUT, "double");
+    Dataset<Row> rows =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("ring", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 1.0, 1.0, 1.0, 1.0),
+                    RowFactory.create("old", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 0.0, 0.0, 0.0, 0.0),
+                    RowFactory.create("half", 0.0, 0L, 10L, 0L, 10L, 10L, 0.5, 1.0, 0.0, 1.0, 0.0)),
+                schema);
+    List<org.apache.spark.sql.Column> values = new ArrayList<>();
+    for (com.cohortwatch.schema.ModelInputs.Input in : com.cohortwatch.schema.ModelInputs.ALL) {
+      values.add(org.apache.spark.sql.functions.lit(0.8).as(in.name()));
+    }
+    org.apache.spark.sql.Column cluster =
+        org.apache.spark.sql.functions.struct(values.toArray(new org.apache.spark.sql.Column[0]));
+    Map<String, Row> inputs =
+        rows
+            .select(
+                col(Cols.ACCOUNT_ID),
+                Scoring.accountInputs(
+                        cluster, col(Scoring.ATTACHMENT), Scoring.MemberTraits.columns())
+                    .as("i"))
+            .collectAsList()
+            .stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.getStruct(1)));
+    java.util.function.BiFunction<String, String, Double> value =
+        (account, input) -> inputs.get(account).getAs(input);
+    String burst = com.cohortwatch.schema.ModelInputs.CLUSTER_CREATION_BURST;
+    String coLoginBurst = com.cohortwatch.schema.ModelInputs.CLUSTER_CO_LOGIN_BURST;
+    String shift = com.cohortwatch.schema.ModelInputs.CLUSTER_SHARED_SHIFT;
+    String spread = com.cohortwatch.schema.ModelInputs.CLUSTER_IDENTITY_SPREAD;
+    String payout = com.cohortwatch.schema.ModelInputs.CLUSTER_SHARED_PAYOUT;
+    String farm = com.cohortwatch.schema.ModelInputs.CLUSTER_HOME_FARM;
+    assertThat(value.apply("ring", burst)).isCloseTo(0.8, within(1e-9));
+    assertThat(value.apply("ring", coLoginBurst)).isCloseTo(0.8, within(1e-9));
+    assertThat(value.apply("ring", shift)).isCloseTo(0.8, within(1e-9));
+    // the old account pulled in by a shared exit keeps the cluster's other evidence only
+    assertThat(value.apply("old", burst)).isZero();
+    assertThat(value.apply("old", coLoginBurst)).isZero();
+    assertThat(value.apply("old", shift)).isZero();
+    assertThat(value.apply("old", payout)).isZero();
+    assertThat(value.apply("old", spread)).isCloseTo(0.8, within(1e-9));
+    // a complement factor (1 - shared device) is not a trait the member must have
+    assertThat(value.apply("old", farm)).isCloseTo(0.8, within(1e-9));
+    // attachment still scales what a member inherits
+    assertThat(value.apply("half", burst)).isCloseTo(0.4, within(1e-9));
+    assertThat(value.apply("half", shift)).isZero();
+  }
+
+  @Test
   void activeDaysAreDistinctDaysNotTheBusiestAddresssDays() {
     TestData data = new TestData().account("a", "US", "America/New_York", DAY, "individual");
     // a rotating VPN exit: one address a day

@@ -61,7 +61,11 @@ final class SingletonScoring {
         new StructType()
             .add(Cols.ACCOUNT_ID, "string")
             .add(Cols.CLUSTER_ID, "string")
-            .add(Scoring.ATTACHMENT, "double");
+            .add(Scoring.ATTACHMENT, "double")
+            .add(Scoring.IN_BURST, "double")
+            .add(Scoring.ON_SHIFT, "double")
+            .add(Scoring.SHARES_DEVICE, "double")
+            .add(Scoring.SHARES_PAYOUT, "double");
     StructType clusters =
         new StructType()
             .add(Cols.CLUSTER_ID, "string")
