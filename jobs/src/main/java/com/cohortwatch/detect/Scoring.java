@@ -243,19 +243,22 @@ public final class Scoring {
    * ring and a few older accounts, share one cluster (a percentile span does not).
    */
   static Dataset<Row> creationBursts(Dataset<Row> membersWithFeatures) {
-    String comp = Clustering.COMPONENT;
-    Column created = unix_seconds(col(Cols.CREATED_AT));
+    return createdWithin(membersWithFeatures)
+        .groupBy(col(Clustering.COMPONENT).as("_bc"))
+        .agg(max("_in21").as(MAX_CREATED_21D));
+  }
+
+  /** Members with a creation date, each with {@code _in21}: the members created in its 21 days. */
+  private static Dataset<Row> createdWithin(Dataset<Row> membersWithFeatures) {
     return membersWithFeatures
         .filter(col(Cols.CREATED_AT).isNotNull())
         .withColumn(
             "_in21",
             count(lit(1))
                 .over(
-                    Window.partitionBy(col(comp))
-                        .orderBy(created)
-                        .rangeBetween(0, BURST_DAYS * 86_400L)))
-        .groupBy(col(comp).as("_bc"))
-        .agg(max("_in21").as(MAX_CREATED_21D));
+                    Window.partitionBy(col(Clustering.COMPONENT))
+                        .orderBy(unix_seconds(col(Cols.CREATED_AT)))
+                        .rangeBetween(0, BURST_DAYS * 86_400L)));
   }
 
   /**
@@ -297,9 +300,10 @@ public final class Scoring {
    * Per clustered account, whether it shares the cluster's group traits itself: {@link #IN_BURST}
    * (created within the cluster's densest 21 days, the earliest such window on a tie), {@link
    * #ON_SHIFT} (works the cluster's far shift), {@link #SHARES_DEVICE} and {@link #SHARES_PAYOUT}
-   * (is on a device or payout method another member uses). A member inherits the cluster's burst
-   * and shift evidence only when it has the trait: an old VPN user whom a mislabelled exit pulled
-   * into a ring's cluster was not created with the ring and works her own hours.
+   * (is on a device or payout method another member uses). A member inherits the cluster's burst,
+   * shift, device and payout evidence only when it has the trait: an old VPN user whom a
+   * mislabelled exit pulled into a ring's cluster was not created with the ring, works her own
+   * hours and is paid to her own account.
    *
    * @param members account_id and component of every clustered account
    * @param accountFeatures the account features (created_at, logins, offsets)
@@ -315,14 +319,7 @@ public final class Scoring {
     Dataset<Row> m = members.join(accountFeatures, Cols.ACCOUNT_ID);
     Column created = unix_seconds(col(Cols.CREATED_AT));
     Dataset<Row> windowStart =
-        m.filter(col(Cols.CREATED_AT).isNotNull())
-            .withColumn(
-                "_in21",
-                count(lit(1))
-                    .over(
-                        Window.partitionBy(col(comp))
-                            .orderBy(created)
-                            .rangeBetween(0, BURST_DAYS * 86_400L)))
+        createdWithin(m)
             .groupBy(col(comp).as("_wc"))
             .agg(max(struct(col("_in21"), lit(0L).minus(created).as("_neg_start"))).as("_best"))
             .select(col("_wc"), lit(0L).minus(col("_best._neg_start")).as("_start"));
