@@ -2,18 +2,23 @@ package com.cohortwatch.detect;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.conv;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.ingest.IpNormalizer;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -45,8 +50,8 @@ public final class Enrichment {
    * @param intel bronze ip_intel, or null when it was not provided
    * @return ip, usage_type, ip_country, asn (nulls when no network covers the address)
    */
-  public static Dataset<Row> ipInfo(Dataset<Row> ips, Dataset<Row> intel) {
-    if (intel == null) {
+  public static Dataset<Row> ipInfo(Dataset<Row> ips, Dataset<Row> rawIntel) {
+    if (rawIntel == null) {
       return ips.select(
           col(Cols.IP),
           lit(null).cast("string").as(Cols.USAGE_TYPE),
@@ -58,6 +63,7 @@ public final class Enrichment {
             .withColumn(HEX, IP_HEX.apply(col(Cols.IP)))
             .withColumn(VERSION, when(length(col(HEX)).equalTo(8), lit(4)).otherwise(lit(6)))
             .withColumn(BUCKET, ipBucket(col(HEX)));
+    Dataset<Row> intel = reconcileByAsn(rawIntel);
     Dataset<Row> networks =
         intel
             .withColumn(VERSION, col(Schemas.IP_VERSION))
@@ -100,6 +106,53 @@ public final class Enrichment {
             matched.col(Cols.USAGE_TYPE),
             matched.col(Cols.IP_COUNTRY),
             matched.col(Cols.ASN));
+  }
+
+  /** Usage types that hide where the user is: their logins count as anonymised. */
+  public static final List<String> ANONYMISING = List.of("hosting", "vpn", "tor");
+
+  /** An AS needs this many anonymising ranges before its other ranges are doubted. */
+  static final long MIN_ANONYMISING_RANGES = 3;
+
+  /**
+   * IP intelligence labels ranges one by one and mislabels some: a VPN provider's exit range sold
+   * as "residential", or a range with no usage at all. Such a range still carries the provider's AS
+   * number. When at least half of an AS's ranges (and at least {@link #MIN_ANONYMISING_RANGES}) are
+   * hosting, VPN or Tor, its residential or unlabelled ranges take the AS's most common anonymising
+   * usage: a home line is not sold by a VPN company. Otherwise the exit looks like one home address
+   * shared by users claiming many countries, which is what a call centre looks like.
+   */
+  static Dataset<Row> reconcileByAsn(Dataset<Row> intel) {
+    Column anonymising = col(Cols.USAGE_TYPE).isin(ANONYMISING.toArray());
+    Dataset<Row> perUsage =
+        intel
+            .filter(col(Cols.ASN).isNotNull().and(anonymising))
+            .groupBy(col(Cols.ASN), col(Cols.USAGE_TYPE))
+            .agg(count(lit(1)).as("_n"))
+            .groupBy(col(Cols.ASN).as("_aasn"))
+            .agg(
+                sum(col("_n")).as("_anon"),
+                // the most common anonymising usage; on a tie the greatest name, never row order
+                max(struct(col("_n"), col(Cols.USAGE_TYPE))).getField(Cols.USAGE_TYPE).as("_ause"));
+    Dataset<Row> perAsn =
+        intel
+            .filter(col(Cols.ASN).isNotNull())
+            .groupBy(col(Cols.ASN).as("_tasn"))
+            .agg(count(lit(1)).as("_ranges"))
+            .join(perUsage, col("_tasn").equalTo(col("_aasn")))
+            .filter(
+                col("_anon")
+                    .geq(MIN_ANONYMISING_RANGES)
+                    .and(col("_anon").multiply(2).geq(col("_ranges"))))
+            .select(col("_tasn"), col("_ause"));
+    Column doubtful =
+        col("_ause")
+            .isNotNull()
+            .and(col(Cols.USAGE_TYPE).isNull().or(col(Cols.USAGE_TYPE).equalTo("residential")));
+    return intel
+        .join(perAsn, intel.col(Cols.ASN).equalTo(perAsn.col("_tasn")), "left")
+        .withColumn(Cols.USAGE_TYPE, when(doubtful, col("_ause")).otherwise(col(Cols.USAGE_TYPE)))
+        .drop("_tasn", "_ause");
   }
 
   /** IPv4: first 16 bits; IPv6: first 32 bits, as a number. */

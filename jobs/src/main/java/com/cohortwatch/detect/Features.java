@@ -109,7 +109,7 @@ public final class Features {
             col(Cols.CLAIMED_TIMEZONE),
             col(Cols.CREATED_AT),
             col(Cols.PROFILE_TYPE));
-    Column anon = coalesce(col(Cols.USAGE_TYPE).isin("hosting", "vpn", "tor"), lit(false));
+    Column anon = coalesce(col(Cols.USAGE_TYPE).isin(Enrichment.ANONYMISING.toArray()), lit(false));
     Column known = col(Cols.IP_COUNTRY).isNotNull().and(col(Cols.CLAIMED_COUNTRY).isNotNull());
     Column logins = col(Cols.LOGINS);
     Dataset<Row> perAccount =

@@ -123,6 +123,43 @@ class PipelineStepsTest {
         .containsEntry("203.0.113.1", "null");
   }
 
+  @Test
+  void aResidentialRangeOfAVpnProvidersAsCountsAsVpn() {
+    // AS 65100 sells VPN exits from three /24s and one it is labelled "residential" for; AS 64600
+    // is a broadband provider with a hosting arm; AS 65200 has two VPN ranges only (too few to
+    // doubt its third)
+    TestData data =
+        new TestData()
+            .intel("198.51.1.0/24", "c6330100", "c63301ff", 24, "US", "vpn", "65100")
+            .intel("198.51.2.0/24", "c6330200", "c63302ff", 24, "NL", "vpn", "65100")
+            .intel("198.51.3.0/24", "c6330300", "c63303ff", 24, "NL", "vpn", "65100")
+            .intel("198.51.4.0/24", "c6330400", "c63304ff", 24, "DE", "residential", "65100")
+            .intel("203.0.0.0/24", "cb000000", "cb0000ff", 24, "US", "residential", "64600")
+            .intel("203.0.1.0/24", "cb000100", "cb0001ff", 24, "US", "residential", "64600")
+            .intel("203.0.2.0/24", "cb000200", "cb0002ff", 24, "US", "residential", "64600")
+            .intel("203.0.3.0/24", "cb000300", "cb0003ff", 24, "US", "hosting", "64600")
+            .intel("192.0.1.0/24", "c0000100", "c00001ff", 24, "SG", "vpn", "65200")
+            .intel("192.0.2.0/24", "c0000200", "c00002ff", 24, "SG", "vpn", "65200")
+            .intel("192.0.3.0/24", "c0000300", "c00003ff", 24, "SG", "residential", "65200");
+    Dataset<Row> ips =
+        spark()
+            .createDataFrame(
+                List.of(
+                    RowFactory.create("198.51.4.9"),
+                    RowFactory.create("203.0.1.9"),
+                    RowFactory.create("203.0.3.9"),
+                    RowFactory.create("192.0.3.9")),
+                new StructType().add(Cols.IP, "string"));
+    Map<String, String> usage =
+        Enrichment.ipInfo(ips, data.intel(spark())).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> String.valueOf(r.getString(1))));
+    assertThat(usage)
+        .containsEntry("198.51.4.9", "vpn")
+        .containsEntry("203.0.1.9", "residential")
+        .containsEntry("203.0.3.9", "hosting")
+        .containsEntry("192.0.3.9", "residential");
+  }
+
   private static Dataset<Row> memberships(TestData data) {
     Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
     Dataset<Row> ipInfo =

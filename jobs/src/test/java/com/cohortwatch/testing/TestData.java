@@ -63,10 +63,15 @@ public final class TestData {
 
   public TestData intel(
       String network, String lo, String hi, int prefix, String country, String usage) {
+    return intel(network, lo, hi, prefix, country, usage, "64500");
+  }
+
+  public TestData intel(
+      String network, String lo, String hi, int prefix, String country, String usage, String asn) {
     intel.add(
         RowFactory.create(
             network,
-            "64500",
+            asn,
             "Test AS",
             country,
             usage,
