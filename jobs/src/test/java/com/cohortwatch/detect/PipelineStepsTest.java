@@ -394,6 +394,12 @@ class PipelineStepsTest {
         .allSatisfy(e -> assertThat(e.getValue()).isEqualTo(e.getKey().charAt(0) + "1"));
   }
 
+  /** A creation time d days after 1 January 2026. */
+  private static java.sql.Timestamp createdOnDay(int d) {
+    return new java.sql.Timestamp(
+        java.sql.Timestamp.valueOf("2026-01-01 00:00:00").getTime() + d * 86_400_000L);
+  }
+
   @Test
   void creationBurstCountsTheMostMembersWithinAny21DaysAndSharedShiftTheFarShiftShare() {
     StructType schema =
@@ -404,9 +410,7 @@ class PipelineStepsTest {
             .add(Cols.LOGINS, "long")
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int");
-    java.sql.Timestamp t0 = java.sql.Timestamp.valueOf("2026-01-01 00:00:00");
-    java.util.function.IntFunction<java.sql.Timestamp> day =
-        d -> new java.sql.Timestamp(t0.getTime() + d * 86_400_000L);
+    java.util.function.IntFunction<java.sql.Timestamp> day = PipelineStepsTest::createdOnDay;
     // two rings merged into one cluster: three created in January, three in June, one old
     // account; the January three work a UTC+9 shift claiming UTC-5
     List<Row> rows =
@@ -443,9 +447,7 @@ class PipelineStepsTest {
             .add(Cols.LOGINS, "long")
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int");
-    java.sql.Timestamp t0 = java.sql.Timestamp.valueOf("2026-01-01 00:00:00");
-    java.util.function.IntFunction<java.sql.Timestamp> day =
-        d -> new java.sql.Timestamp(t0.getTime() + d * 86_400_000L);
+    java.util.function.IntFunction<java.sql.Timestamp> day = PipelineStepsTest::createdOnDay;
     // a ring of three made in January on a UTC+9 shift, and two old VPN users a mislabelled exit
     // pulled into its cluster, each on her own claimed hours; one more old account with no date
     Dataset<Row> features =
