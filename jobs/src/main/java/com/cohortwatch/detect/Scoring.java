@@ -578,9 +578,8 @@ public final class Scoring {
 
   /**
    * The model_inputs struct of account rows: own evidence, plus the cluster's inputs (a struct
-   * column {@code clusterInputs}, null for no cluster) scaled by the attachment; the cluster's
-   * burst and shift (and the products built on them) count only for a member that has the trait
-   * ({@link #memberTraits}).
+   * column {@code clusterInputs}, null for no cluster) scaled by the attachment and gated by the
+   * member's own traits ({@link MemberTraits#gate}).
    */
   static Column accountInputs(Column clusterInputs, Column attachment, MemberTraits traits) {
     Column[] fields = new Column[ModelInputs.ALL.size()];
