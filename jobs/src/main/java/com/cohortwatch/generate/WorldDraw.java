@@ -80,7 +80,8 @@ record WorldDraw(
     // Home address space per country, in /24s, scaled to the platform: 3 to 30 residential
     // addresses per account, so a 3,000-account world sees the chance sharing (one address or /24
     // reused by unrelated homes: dynamic reassignment, broadband behind carrier NAT) that a
-    // 1M-account platform shows. Drawn last, so the other parameters of a seed do not move.
+    // 1M-account platform shows. These draws come before the ones in the constructor call below,
+    // so every seed's later parameters moved when they were added (e67ce48).
     double addressesPerAccount = Math.exp(between(r, Math.log(3), Math.log(30)));
     int subnets = (int) Math.max(8, Math.min(32_768, Math.round(n * addressesPerAccount / 254)));
     return new WorldDraw(
