@@ -160,6 +160,75 @@ class PipelineStepsTest {
         .containsEntry("192.0.3.9", "residential");
   }
 
+  @Test
+  void aResidentialAddressOfPeopleAtHomeElsewhereInManyCountriesIsARelay() {
+    // 198.51.4.0/24 is "residential" in the US. On .1 five accounts claiming four other countries
+    // log in, each also from a home line in the country it claims: a VPN exit. On .2 five accounts
+    // claim four countries too, but log in from nowhere else (a call centre). On .3 five accounts
+    // claim the US, each at home in the US too (a farm's or a block's address, not foreign). .4 has
+    // no intel at all and the .1 pattern.
+    String[][] homes = {
+      {"IN", "203.0.10.1"},
+      {"EG", "203.0.11.1"},
+      {"PK", "203.0.12.1"},
+      {"TR", "203.0.13.1"},
+      {"IN", "203.0.10.2"}
+    };
+    TestData data =
+        new TestData()
+            .intel("198.51.4.0/24", "c6330400", "c63304ff", 24, "US", "residential")
+            .intel("203.0.10.0/24", "cb000a00", "cb000aff", 24, "IN", "residential")
+            .intel("203.0.11.0/24", "cb000b00", "cb000bff", 24, "EG", "residential")
+            .intel("203.0.12.0/24", "cb000c00", "cb000cff", 24, "PK", "residential")
+            .intel("203.0.13.0/24", "cb000d00", "cb000dff", 24, "TR", "residential")
+            .intel("203.0.14.0/24", "cb000e00", "cb000eff", 24, "US", "residential");
+    List<Row> ipAccounts = new ArrayList<>();
+    for (int i = 0; i < homes.length; i++) {
+      String exit = "vpn-" + i;
+      String centre = "centre-" + i;
+      String local = "local-" + i;
+      String unlabelled = "unlabelled-" + i;
+      data.account(exit, homes[i][0], "UTC", DAY, "individual")
+          .account(centre, homes[i][0], "UTC", DAY, "individual")
+          .account(local, "US", "America/New_York", DAY, "individual")
+          .account(unlabelled, homes[i][0], "UTC", DAY, "individual");
+      ipAccounts.add(RowFactory.create("198.51.4.1", exit));
+      ipAccounts.add(RowFactory.create(homes[i][1], exit));
+      ipAccounts.add(RowFactory.create("198.51.4.2", centre));
+      ipAccounts.add(RowFactory.create("198.51.4.3", local));
+      ipAccounts.add(RowFactory.create("203.0.14." + (i + 1), local));
+      ipAccounts.add(RowFactory.create("192.0.2.4", unlabelled));
+      ipAccounts.add(RowFactory.create(homes[i][1], unlabelled));
+    }
+    Dataset<Row> pairs =
+        spark()
+            .createDataFrame(
+                ipAccounts, new StructType().add(Cols.IP, "string").add(Cols.ACCOUNT_ID, "string"));
+    Dataset<Row> info = Enrichment.ipInfo(pairs.select(Cols.IP).distinct(), data.intel(spark()));
+    Map<String, String> usage =
+        Enrichment.reconcileByUse(info, pairs, data.accounts(spark())).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.IP),
+                    r -> String.valueOf(r.<String>getAs(Cols.USAGE_TYPE))));
+    assertThat(usage)
+        .containsEntry("198.51.4.1", "vpn")
+        .containsEntry("198.51.4.2", "residential")
+        .containsEntry("198.51.4.3", "residential")
+        .containsEntry("192.0.2.4", "vpn")
+        .containsEntry("203.0.10.1", "residential");
+
+    // Four such accounts are not yet a relay: a household can be that many.
+    Dataset<Row> fewer = pairs.filter(col(Cols.ACCOUNT_ID).notEqual("vpn-4"));
+    Map<String, String> fewerUsage =
+        Enrichment.reconcileByUse(info, fewer, data.accounts(spark())).collectAsList().stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.IP),
+                    r -> String.valueOf(r.<String>getAs(Cols.USAGE_TYPE))));
+    assertThat(fewerUsage).containsEntry("198.51.4.1", "residential");
+  }
+
   private static Dataset<Row> memberships(TestData data) {
     Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
     Dataset<Row> ipInfo =
