@@ -113,14 +113,8 @@ public final class Detection {
             "enrich",
             () ->
                 cache(
-                    Enrichment.reconcileByUse(
-                        Enrichment.ipInfo(
-                            ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(),
-                            in.ipIntel()),
-                        ipDaily
-                            .select(col(Cols.ATTR_VALUE).as(Cols.IP), col(Cols.ACCOUNT_ID))
-                            .distinct(),
-                        in.accounts()),
+                    Enrichment.ipInfo(
+                        ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), in.ipIntel()),
                     cached));
     Dataset<Row> payouts = in.payouts().join(active, Cols.ACCOUNT_ID);
 

@@ -1,11 +1,8 @@
 package com.cohortwatch.detect;
 
-import static org.apache.spark.sql.functions.avg;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.conv;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
@@ -156,87 +153,6 @@ public final class Enrichment {
         .join(perAsn, intel.col(Cols.ASN).equalTo(perAsn.col("_tasn")), "left")
         .withColumn(Cols.USAGE_TYPE, when(doubtful, col("_ause")).otherwise(col(Cols.USAGE_TYPE)))
         .drop("_tasn", "_ause");
-  }
-
-  /** A relay serves at least this many accounts (a household or a small farm has fewer). */
-  static final long RELAY_MIN_ACCOUNTS = 5;
-
-  /** ... claiming at least this many countries. */
-  static final long RELAY_MIN_COUNTRIES = 3;
-
-  /** ... most of them ({@code >=} this share) claiming a country other than the address's. */
-  static final double RELAY_MIN_FOREIGN_SHARE = 0.8;
-
-  /** ... and most of them ({@code >=} this share) at home, elsewhere, in the country they claim. */
-  static final double RELAY_MIN_AT_HOME_SHARE = 0.5;
-
-  /**
-   * Some exits carry no label the AS rule can mend: a provider with one or two ranges, all sold as
-   * residential, or an address no range covers. Such an address is recognised by how it is used: at
-   * least {@link #RELAY_MIN_ACCOUNTS} accounts claiming at least {@link #RELAY_MIN_COUNTRIES}
-   * countries, nearly all of them other than the address's (or the address's country is unknown),
-   * and at least half of them logging in at other times from an ordinary address in the country
-   * they claim. That is a commercial VPN exit used by people who live where they say; it becomes
-   * "vpn". A laptop farm's home address fails it (its accounts claim the farm's country, and its
-   * operators have no homes there), and so does a call centre's (its operators log in from nowhere
-   * else).
-   *
-   * @param ipInfo {@link #ipInfo}'s output: ip, usage_type, ip_country, asn
-   * @param ipAccounts ip, account_id: the accounts seen on each address in the window (distinct)
-   * @param accounts bronze accounts (account_id, claimed_country)
-   * @return ipInfo with the relays' usage_type set to "vpn"
-   */
-  public static Dataset<Row> reconcileByUse(
-      Dataset<Row> ipInfo, Dataset<Row> ipAccounts, Dataset<Row> accounts) {
-    Dataset<Row> use =
-        ipAccounts
-            .join(ipInfo, Cols.IP)
-            .join(accounts.select(col(Cols.ACCOUNT_ID), col(Cols.CLAIMED_COUNTRY)), Cols.ACCOUNT_ID)
-            .withColumn(
-                "_home",
-                when(
-                        coalesce(col(Cols.USAGE_TYPE).isin(ANONYMISING.toArray()), lit(false))
-                            .unary_$bang()
-                            .and(col(Cols.IP_COUNTRY).equalTo(col(Cols.CLAIMED_COUNTRY))),
-                        1L)
-                    .otherwise(0L));
-    Dataset<Row> homes =
-        use.groupBy(col(Cols.ACCOUNT_ID).as("_hacc")).agg(sum(col("_home")).as("_homes"));
-    Column doubtful = col(Cols.USAGE_TYPE).isNull().or(col(Cols.USAGE_TYPE).equalTo("residential"));
-    Column foreign =
-        when(
-                col(Cols.CLAIMED_COUNTRY)
-                    .isNotNull()
-                    .and(
-                        col(Cols.IP_COUNTRY)
-                            .isNull()
-                            .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
-                1.0)
-            .otherwise(0.0);
-    Dataset<Row> relays =
-        use.filter(doubtful)
-            .join(homes, col(Cols.ACCOUNT_ID).equalTo(col("_hacc")))
-            .groupBy(col(Cols.IP).as("_rip"))
-            .agg(
-                count(lit(1)).as("_n"),
-                countDistinct(col(Cols.CLAIMED_COUNTRY)).as("_countries"),
-                // 0/1 values: a plain avg is exact in any order
-                avg(foreign).as("_foreign"),
-                avg(when(col("_homes").minus(col("_home")).gt(0), 1.0).otherwise(0.0))
-                    .as("_at_home"))
-            .filter(
-                col("_n")
-                    .geq(RELAY_MIN_ACCOUNTS)
-                    .and(col("_countries").geq(RELAY_MIN_COUNTRIES))
-                    .and(col("_foreign").geq(RELAY_MIN_FOREIGN_SHARE))
-                    .and(col("_at_home").geq(RELAY_MIN_AT_HOME_SHARE)))
-            .select(col("_rip"));
-    return ipInfo
-        .join(relays, ipInfo.col(Cols.IP).equalTo(relays.col("_rip")), "left")
-        .withColumn(
-            Cols.USAGE_TYPE,
-            when(col("_rip").isNotNull(), lit("vpn")).otherwise(col(Cols.USAGE_TYPE)))
-        .drop("_rip");
   }
 
   /** IPv4: first 16 bits; IPv6: first 32 bits, as a number. */
