@@ -135,7 +135,7 @@ public final class Detection {
                           Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
                   cached);
             });
-    Dataset<Row> stars = Links.starHubs(memberships, linkParams);
+    Dataset<Row> stars = Links.starHubs(memberships, ipInfo, in.accounts(), linkParams);
     Clustering.Params clusterParams =
         new Clustering.Params(
             s.getDouble(Settings.MIN_LINK_WEIGHT),

@@ -160,16 +160,58 @@ class PipelineStepsTest {
         .containsEntry("192.0.3.9", "residential");
   }
 
+  private static Dataset<Row> ipInfo(TestData data) {
+    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
+    return Enrichment.ipInfo(
+        daily
+            .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
+            .select(col(Cols.ATTR_VALUE).as(Cols.IP))
+            .distinct(),
+        data.intel(spark()));
+  }
+
   private static Dataset<Row> memberships(TestData data) {
     Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
-    Dataset<Row> ipInfo =
-        Enrichment.ipInfo(
-            daily
-                .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
-                .select(col(Cols.ATTR_VALUE).as(Cols.IP))
-                .distinct(),
-            null);
-    return Links.memberships(daily, data.payouts(spark()), ipInfo);
+    return Links.memberships(daily, data.payouts(spark()), ipInfo(data));
+  }
+
+  @Test
+  void anAddressOfPeopleAtHomeInManyCountriesIsNoStarButACallCentresIs() {
+    // Eight accounts on each of two addresses no intel range covers (star-sized with pair cap 3,
+    // star max 10), claiming four countries. Through 192.0.2.1 the users of a VPN exit, each of
+    // whom
+    // also logs in from a home line in the country it claims; through 192.0.2.2 a call centre's
+    // operators, who log in from nowhere else.
+    String[] countries = {"IN", "EG", "PK", "TR"};
+    String[] homeNets = {"203.0.10", "203.0.11", "203.0.12", "203.0.13"};
+    TestData data = new TestData();
+    for (int c = 0; c < countries.length; c++) {
+      data.intel(
+          homeNets[c] + ".0/24",
+          String.format("cb000%x00", 10 + c),
+          String.format("cb000%xff", 10 + c),
+          24,
+          countries[c],
+          "residential");
+    }
+    for (int i = 0; i < 8; i++) {
+      String country = countries[i % 4];
+      data.account("user-" + i, country, "UTC", DAY, "individual")
+          .account("operator-" + i, country, "UTC", DAY, "individual")
+          .login("user-" + i, DAY, 10, i, "192.0.2.1", "u" + i)
+          .login("user-" + i, DAY, 18, i, homeNets[i % 4] + "." + (i + 1), "u" + i)
+          .login("operator-" + i, DAY, 10, i, "192.0.2.2", "o" + i);
+    }
+    List<String> starAddresses =
+        Links.starHubs(memberships(data), ipInfo(data), data.accounts(spark()), PARAMS)
+            .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
+            .select(Cols.ATTR_VALUE)
+            .distinct()
+            .collectAsList()
+            .stream()
+            .map(r -> r.getString(0))
+            .collect(Collectors.toList());
+    assertThat(starAddresses).containsExactly("192.0.2.2");
   }
 
   @Test
@@ -196,7 +238,10 @@ class PipelineStepsTest {
     assertThat(pairs).hasSize(1);
     assertThat(pairs.get(0).<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
     // The hub is a star instead (4 accounts, within star-max 10).
-    assertThat(Links.starHubs(m, PARAMS).filter(col(Cols.ATTR_VALUE).equalTo("hub-device")).count())
+    assertThat(
+            Links.starHubs(m, ipInfo(data), data.accounts(spark()), PARAMS)
+                .filter(col(Cols.ATTR_VALUE).equalTo("hub-device"))
+                .count())
         .isEqualTo(4);
   }
 
