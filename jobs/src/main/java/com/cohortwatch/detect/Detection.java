@@ -135,7 +135,6 @@ public final class Detection {
                           Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
                   cached);
             });
-    Dataset<Row> stars = Links.starHubs(memberships, ipInfo, in.accounts(), linkParams);
     Clustering.Params clusterParams =
         new Clustering.Params(
             s.getDouble(Settings.MIN_LINK_WEIGHT),
@@ -143,6 +142,9 @@ public final class Detection {
             s.getInt(Settings.COMMUNITY_MIN_SIZE),
             s.getDouble(Settings.COMMUNITY_RESOLUTION));
     Dataset<Row> pairWeights = cache(Links.pairWeights(links), cached);
+    // Several joins deep and read four times (graph edges, graph vertices, attachment, evidence).
+    Dataset<Row> stars =
+        cache(Links.starHubs(memberships, ipInfo, in.accounts(), linkParams), cached);
     Dataset<Row> members =
         stages.stage(
             "cluster",
