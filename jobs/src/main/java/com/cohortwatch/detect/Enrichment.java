@@ -1,5 +1,6 @@
 package com.cohortwatch.detect;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.conv;
 import static org.apache.spark.sql.functions.count;
@@ -110,6 +111,19 @@ public final class Enrichment {
 
   /** Usage types that hide where the user is: their logins count as anonymised. */
   public static final List<String> ANONYMISING = List.of("hosting", "vpn", "tor");
+
+  /** An address labelled hosting, VPN or Tor; false for an unlabelled one. */
+  public static Column anonymising(Column usageType) {
+    return coalesce(usageType.isin(ANONYMISING.toArray()), lit(false));
+  }
+
+  /**
+   * A login from home: an ordinary (not anonymising) address in the country the account claims.
+   * Null, which filters and sums treat as false, when either country is unknown.
+   */
+  public static Column atHome(Column usageType, Column ipCountry, Column claimedCountry) {
+    return anonymising(usageType).unary_$bang().and(ipCountry.equalTo(claimedCountry));
+  }
 
   /** An AS needs this many anonymising ranges before its other ranges are doubted. */
   static final long MIN_ANONYMISING_RANGES = 3;

@@ -109,7 +109,7 @@ public final class Features {
             col(Cols.CLAIMED_TIMEZONE),
             col(Cols.CREATED_AT),
             col(Cols.PROFILE_TYPE));
-    Column anon = coalesce(col(Cols.USAGE_TYPE).isin(Enrichment.ANONYMISING.toArray()), lit(false));
+    Column anon = Enrichment.anonymising(col(Cols.USAGE_TYPE));
     Column known = col(Cols.IP_COUNTRY).isNotNull().and(col(Cols.CLAIMED_COUNTRY).isNotNull());
     Column logins = col(Cols.LOGINS);
     Dataset<Row> perAccount =
@@ -134,9 +134,10 @@ public final class Features {
                     .cast("long")
                     .as(FOREIGN_LOGINS),
                 sum(when(
-                            known
-                                .and(anon.unary_$bang())
-                                .and(col(Cols.IP_COUNTRY).equalTo(col(Cols.CLAIMED_COUNTRY))),
+                            Enrichment.atHome(
+                                col(Cols.USAGE_TYPE),
+                                col(Cols.IP_COUNTRY),
+                                col(Cols.CLAIMED_COUNTRY)),
                             logins)
                         .otherwise(0))
                     .cast("long")

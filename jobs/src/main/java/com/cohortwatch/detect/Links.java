@@ -476,10 +476,7 @@ public final class Links {
                 col(Cols.ACCOUNT_ID).equalTo(col("_uacc")))
             .join(countries, col(Cols.ATTR_VALUE).equalTo(col("_cip")))
             .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_cacc")))
-            .filter(
-                coalesce(col("_u").isin(Enrichment.ANONYMISING.toArray()), lit(false))
-                    .unary_$bang()
-                    .and(col(Cols.IP_COUNTRY).equalTo(col(Cols.CLAIMED_COUNTRY))))
+            .filter(Enrichment.atHome(col("_u"), col(Cols.IP_COUNTRY), col(Cols.CLAIMED_COUNTRY)))
             .select(col(Cols.ACCOUNT_ID).as("_hacc"), col(Cols.ATTR_VALUE).as("_home"));
     Dataset<Row> atHomeElsewhere =
         onAddress
