@@ -150,9 +150,13 @@ public final class Warehouse {
 
   /** The table's Delta properties. */
   public Map<String, String> properties(String table) {
-    Map<String, String> props =
-        DeltaTable.forPath(spark, path(table)).detail().select("properties").first().getJavaMap(0);
-    return props == null ? Map.of() : props;
+    // SHOW TBLPROPERTIES reads the snapshot's metadata; DESCRIBE DETAIL would also sum the sizes
+    // of all the table's files, a Spark job on every write's table check.
+    Map<String, String> props = new TreeMap<>();
+    for (Row r : spark.sql("SHOW TBLPROPERTIES delta.`" + path(table) + "`").collectAsList()) {
+      props.put(r.getString(0), r.getString(1));
+    }
+    return props;
   }
 
   private void addMissingColumns(String table, StructType schema) {
