@@ -39,7 +39,7 @@ class KillRecoveryIT {
 
   @Test
   void killedRunsRerunToTheTablesOfACleanRun() throws Exception {
-    Path input = lastDaysOfTheSamples(5);
+    Path input = TestFiles.lastDaysOfTheSamples(dir.resolve("input"), DATE, 5);
     Path killed = dir.resolve("killed");
     Path clean = dir.resolve("clean");
     List<String> logs = new ArrayList<>();
@@ -101,23 +101,6 @@ class KillRecoveryIT {
         }
       }
     }
-  }
-
-  /**
-   * data-samples/ with only its last login days: the kills and reruns cost one JVM and Spark start
-   * each, so fewer landed days keep the test short without changing what it proves.
-   */
-  private Path lastDaysOfTheSamples(int days) throws IOException {
-    Path samples = SharedSpark.repoRoot().resolve("data-samples");
-    Path input = dir.resolve("input");
-    for (String table : List.of("accounts", "payout_methods", "ip_intel", "decisions")) {
-      TestFiles.copyTree(samples.resolve(table), input.resolve(table));
-    }
-    for (int d = 0; d < days; d++) {
-      String day = "logins/date=" + DATE.minusDays(d);
-      TestFiles.copyTree(samples.resolve(day), input.resolve(day));
-    }
-    return input;
   }
 
   private static RunConfig config(Path input, Path warehouse) {

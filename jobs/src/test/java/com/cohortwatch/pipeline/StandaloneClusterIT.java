@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.testing.SharedSpark;
+import com.cohortwatch.testing.TestFiles;
 import com.cohortwatch.testing.WarehouseContents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,11 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The thin cluster jar (our classes and ipaddress; no Spark, no Delta) on a real Spark standalone
  * cluster: bench/cluster.sh starts a master and two one-core workers on 127.0.0.1 (SPARK_HOME made
- * of the jars Maven copied at pre-integration-test) and spark-submits {@code run} on data-samples/
- * with Delta Lake's jars from the local Maven repository as {@code --jars}, as a cluster gets them
- * from {@code --packages}. The test checks from the cluster's own records that the tasks ran in the
- * workers' executors, not in a local-mode driver, and that every data table equals the one an
- * in-process local run of the same date writes (run meanwhile, to save wall time).
+ * of the jars Maven copied at pre-integration-test) and spark-submits {@code run} on the last days
+ * of data-samples/ with Delta Lake's jars from the local Maven repository as {@code --jars}, as a
+ * cluster gets them from {@code --packages}. The test checks from the cluster's own records that
+ * the tasks ran in the workers' executors, not in a local-mode driver, and that every data table
+ * equals the one an in-process local run of the same date writes (run meanwhile, to save wall
+ * time).
  */
 class StandaloneClusterIT {
   private static final LocalDate DATE = LocalDate.of(2026, 11, 20);
@@ -77,6 +79,8 @@ class StandaloneClusterIT {
   void clusterRunRunsOnTheWorkersAndWritesWhatALocalRunWrites()
       throws IOException, InterruptedException {
     Path root = SharedSpark.repoRoot();
+    // The samples' last five days: enough to fill every table, and both runs stay short.
+    Path input = TestFiles.lastDaysOfTheSamples(dir.resolve("input"), DATE, 5);
     Path out = dir.resolve("cluster");
     Path console = dir.resolve("cluster.txt");
     ProcessBuilder builder =
@@ -90,7 +94,7 @@ class StandaloneClusterIT {
                 "--jars",
                 deltaJars(root),
                 "--input",
-                root.resolve("data-samples").toString(),
+                input.toString(),
                 "--sample-key",
                 "--date",
                 DATE.toString())
@@ -105,7 +109,7 @@ class StandaloneClusterIT {
       NightlyRun.run(
           SharedSpark.spark(),
           new RunConfig(
-              root.resolve("data-samples").toString(),
+              input.toString(),
               local.toString(),
               DATE,
               30,

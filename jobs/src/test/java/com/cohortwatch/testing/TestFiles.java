@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -28,5 +29,23 @@ public final class TestFiles {
         Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
       }
     }
+  }
+
+  /**
+   * data-samples/ with only the login days up to {@code lastDay} and the {@code days - 1} before
+   * it: tests that pay a JVM and Spark start per run (the launcher, a cluster) keep their runs
+   * short with fewer landed days, which change nothing they prove.
+   */
+  public static Path lastDaysOfTheSamples(Path into, LocalDate lastDay, int days)
+      throws IOException {
+    Path samples = SharedSpark.repoRoot().resolve("data-samples");
+    for (String table : List.of("accounts", "payout_methods", "ip_intel", "decisions")) {
+      copyTree(samples.resolve(table), into.resolve(table));
+    }
+    for (int d = 0; d < days; d++) {
+      String day = "logins/date=" + lastDay.minusDays(d);
+      copyTree(samples.resolve(day), into.resolve(day));
+    }
+    return into;
   }
 }
