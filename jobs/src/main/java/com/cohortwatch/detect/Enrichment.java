@@ -137,10 +137,9 @@ public final class Enrichment {
    * shared by users claiming many countries, which is what a call centre looks like.
    */
   static Dataset<Row> reconcileByAsn(Dataset<Row> intel) {
-    Column anonymising = col(Cols.USAGE_TYPE).isin(ANONYMISING.toArray());
     Dataset<Row> perUsage =
         intel
-            .filter(col(Cols.ASN).isNotNull().and(anonymising))
+            .filter(col(Cols.ASN).isNotNull().and(anonymising(col(Cols.USAGE_TYPE))))
             .groupBy(col(Cols.ASN), col(Cols.USAGE_TYPE))
             .agg(count(lit(1)).as("_n"))
             .groupBy(col(Cols.ASN).as("_aasn"))
