@@ -95,6 +95,19 @@ public final class Settings {
           "3",
           "3: a cohort pair counts only when a third account is a cohort pair of both (a batch,"
               + " not a coincidence of two); 2: every cohort pair counts");
+  public static final Key TWIN_MIN_SHARED =
+      key(
+          "link.twin-min-shared",
+          "4",
+          "two accounts sharing at least this many anonymising exits (each below link.pair-cap"
+              + " accounts) of one AS, far more than the AS's size explains, get a cohort link"
+              + " whenever they were created");
+  public static final Key TWIN_SURPRISE =
+      key(
+          "link.twin-surprise",
+          "5",
+          "how many times more exits two such accounts must share than two strangers drawing"
+              + " the same numbers of exits from the AS's exits seen in the window would");
   public static final Key PAIR_CAP =
       key(
           "link.pair-cap",

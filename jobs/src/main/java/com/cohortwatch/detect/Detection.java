@@ -127,10 +127,12 @@ public final class Detection {
         stages.stage(
             "link",
             () -> {
-              Dataset<Row> shared = Links.attributePairs(memberships, linkParams);
+              // Read three times: as links, for the exit twins and for the cohort pairs.
+              Dataset<Row> shared = cache(Links.attributePairs(memberships, linkParams), cached);
+              Dataset<Row> twins = Links.exitTwins(shared, memberships, ipInfo, linkParams);
               return cache(
                   shared
-                      .unionByName(Links.cohortPairs(shared, in.accounts(), linkParams))
+                      .unionByName(Links.cohortPairs(shared, in.accounts(), twins, linkParams))
                       .unionByName(
                           Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
                   cached);

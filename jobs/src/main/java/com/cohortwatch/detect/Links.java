@@ -50,7 +50,32 @@ public final class Links {
       double starWeight,
       int cohortDays,
       int cohortMinShared,
-      int cohortMinGroup) {
+      int cohortMinGroup,
+      int twinMinShared,
+      double twinSurprise) {
+    /** Without the exit-twin gate ({@link #exitTwins}): for step tests that do not exercise it. */
+    public Params(
+        int pairCap,
+        int starMax,
+        int coLoginMinDays,
+        double minLinkWeight,
+        double starWeight,
+        int cohortDays,
+        int cohortMinShared,
+        int cohortMinGroup) {
+      this(
+          pairCap,
+          starMax,
+          coLoginMinDays,
+          minLinkWeight,
+          starWeight,
+          cohortDays,
+          cohortMinShared,
+          cohortMinGroup,
+          Integer.MAX_VALUE,
+          Double.POSITIVE_INFINITY);
+    }
+
     public static Params from(com.cohortwatch.config.Settings s) {
       return new Params(
           s.getInt(com.cohortwatch.config.Settings.PAIR_CAP),
@@ -60,7 +85,9 @@ public final class Links {
           s.getDouble(com.cohortwatch.config.Settings.STAR_WEIGHT),
           s.getInt(com.cohortwatch.config.Settings.COHORT_DAYS),
           s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_SHARED),
-          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_GROUP));
+          s.getInt(com.cohortwatch.config.Settings.COHORT_MIN_GROUP),
+          s.getInt(com.cohortwatch.config.Settings.TWIN_MIN_SHARED),
+          s.getDouble(com.cohortwatch.config.Settings.TWIN_SURPRISE));
     }
   }
 
@@ -203,10 +230,16 @@ public final class Links {
    * join a cluster ({@link #inTriangle}): honest VPN users who signed up together still made such
    * pairs in every training world, rings made triangles.
    *
+   * <p>The creation time and the triangle are one gate; {@code twins} ({@link #exitTwins}) is the
+   * other: a pair that works through far more of the same exits than the provider's size explains
+   * is linked whenever its accounts were made (bought and aged accounts are not made together).
+   *
    * @param pairs the attribute pairs of {@link #attributePairs}
    * @param accounts account_id, created_at
+   * @param twins account_a, account_b of {@link #exitTwins}
    */
-  public static Dataset<Row> cohortPairs(Dataset<Row> pairs, Dataset<Row> accounts, Params p) {
+  public static Dataset<Row> cohortPairs(
+      Dataset<Row> pairs, Dataset<Row> accounts, Dataset<Row> twins, Params p) {
     Dataset<Row> perPair =
         pairs
             .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
@@ -243,7 +276,15 @@ public final class Links {
               JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
               "left_semi");
     }
-    return candidates.select(
+    Dataset<Row> gated =
+        perPair.join(
+            candidates
+                .select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+                .union(twins.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B))
+                .distinct(),
+            JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
+            "left_semi");
+    return gated.select(
         col(Cols.ACCOUNT_A),
         col(Cols.ACCOUNT_B),
         lit(Rollups.COHORT).as(Cols.LINK_TYPE),
@@ -258,6 +299,60 @@ public final class Links {
         col(Cols.FIRST_SEEN),
         col(Cols.LAST_SEEN),
         col(Cols.EVENTS));
+  }
+
+  /**
+   * Exit twins: pairs that share at least {@code twinMinShared} anonymising exits (each below
+   * {@code pairCap} accounts) and {@code twinSurprise} times more than chance explains. Chance is
+   * two strangers drawing as many distinct exits as each account used in an AS from the AS's exits
+   * seen in the window: {@code sum over ASes of n_a * n_b / exits(AS)}. A ring works through its
+   * own handful of exits, and its members share most of them; two honest users of a provider with
+   * thousands of exits share a few popular ones. On a small provider every heavy user shares every
+   * exit, so there the same overlap says nothing, and the surprise keeps it out. Addresses with no
+   * AS in the IP intelligence take no part: without a provider there is no chance to compare.
+   *
+   * @param pairs the attribute pairs of {@link #attributePairs}
+   * @param memberships {@link #memberships}
+   * @param ipInfo ip, usage_type, asn of the window's addresses
+   * @return account_a, account_b
+   */
+  public static Dataset<Row> exitTwins(
+      Dataset<Row> pairs, Dataset<Row> memberships, Dataset<Row> ipInfo, Params p) {
+    Dataset<Row> exits =
+        ipInfo
+            .filter(Enrichment.anonymising(col(Cols.USAGE_TYPE)).and(col(Cols.ASN).isNotNull()))
+            .select(col(Cols.IP).as("_xi"), col(Cols.ASN).as("_xas"));
+    Dataset<Row> exitsPerAs =
+        exits.groupBy(col("_xas").as("_kas")).agg(count(lit(1)).cast("double").as("_k"));
+    Dataset<Row> usedPerAs =
+        memberships
+            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
+            .join(exits, col(Cols.ATTR_VALUE).equalTo(col("_xi")))
+            .groupBy(col(Cols.ACCOUNT_ID), col("_xas"))
+            .agg(count(lit(1)).cast("double").as("_n"));
+    Dataset<Row> usedA =
+        usedPerAs.select(
+            col(Cols.ACCOUNT_ID).as("_ua"), col("_xas").as("_uas"), col("_n").as("_na"));
+    Dataset<Row> usedB =
+        usedPerAs.select(
+            col(Cols.ACCOUNT_ID).as("_ub"), col("_xas").as("_ubs"), col("_n").as("_nb"));
+    return pairs
+        .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+        .join(exits, col(Cols.ATTRIBUTE).equalTo(col("_xi")))
+        .groupBy(col(Cols.ACCOUNT_A), col(Cols.ACCOUNT_B), col("_xas"))
+        .agg(count(lit(1)).as("_s"))
+        .join(usedA, col(Cols.ACCOUNT_A).equalTo(col("_ua")).and(col("_xas").equalTo(col("_uas"))))
+        .join(usedB, col(Cols.ACCOUNT_B).equalTo(col("_ub")).and(col("_xas").equalTo(col("_ubs"))))
+        .join(exitsPerAs, col("_xas").equalTo(col("_kas")))
+        .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+        .agg(
+            sum("_s").as("_shared"),
+            ExactSums.sum(col("_na").multiply(col("_nb")).divide(col("_k"))).as("_chance"))
+        .filter(
+            col("_shared")
+                .geq(p.twinMinShared())
+                .and(col("_shared").geq(col("_chance").multiply(p.twinSurprise()))))
+        .select(Cols.ACCOUNT_A, Cols.ACCOUNT_B);
   }
 
   /**

@@ -287,7 +287,8 @@ class PipelineStepsTest {
     data.login("d", DAY, 9, 0, "203.0.113.5", "dd");
     Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
     Dataset<Row> pairs = Links.attributePairs(memberships(data), params);
-    List<Row> cohort = Links.cohortPairs(pairs, data.accounts(spark()), params).collectAsList();
+    List<Row> cohort =
+        Links.cohortPairs(pairs, data.accounts(spark()), noTwins(), params).collectAsList();
 
     assertThat(cohort).hasSize(1);
     Row link = cohort.get(0);
@@ -304,11 +305,72 @@ class PipelineStepsTest {
         Links.pairWeights(
             pairs
                 .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
-                .unionByName(Links.cohortPairs(pairs, data.accounts(spark()), params))
+                .unionByName(Links.cohortPairs(pairs, data.accounts(spark()), noTwins(), params))
                 .filter(col(Cols.ACCOUNT_A).equalTo("a").and(col(Cols.ACCOUNT_B).equalTo("b"))));
     assertThat(pairWeight.first().<Double>getAs(Cols.WEIGHT))
         .isCloseTo(1 - (1 - four) * (1 - three), within(1e-9))
         .isGreaterThan(params.minLinkWeight());
+  }
+
+  /** No pair passes the exit-twin gate: cohort links from the creation gate alone. */
+  private static Dataset<Row> noTwins() {
+    return spark()
+        .createDataFrame(
+            List.of(),
+            new StructType().add(Cols.ACCOUNT_A, "string").add(Cols.ACCOUNT_B, "string"));
+  }
+
+  @Test
+  void exitTwinsShareMoreExitsOfABigProviderThanChanceButNotOfASmallOne() {
+    // AS 65100 has 40 exits in the window, each used by one stranger; a and b, made a year apart,
+    // both work through the same four of them, c shares two with a. AS 65200 has five exits and d
+    // and e both use all five: on a provider that small every heavy user shares every exit.
+    TestData data =
+        new TestData()
+            .intel("198.51.0.0/16", "c6330000", "c633ffff", 16, "NL", "vpn", "65100")
+            .intel("192.0.2.0/24", "c0000200", "c00002ff", 24, "SG", "vpn", "65200")
+            .account("a", "US", "America/New_York", DAY.minusDays(400), "individual")
+            .account("b", "CA", "America/Toronto", DAY.minusDays(30), "individual")
+            .account("c", "PL", "Europe/Warsaw", DAY.minusDays(31), "individual")
+            .account("d", "US", "America/Chicago", DAY.minusDays(60), "individual")
+            .account("e", "US", "America/Denver", DAY.minusDays(61), "individual");
+    for (int e = 1; e <= 40; e++) {
+      data.login("s" + e, DAY, 1, 0, "198.51.0." + e, "ds" + e);
+    }
+    for (int e = 1; e <= 4; e++) {
+      data.login("a", DAY.minusDays(e), 9, 0, "198.51.0." + e, "da");
+      data.login("b", DAY.minusDays(e), 15, 0, "198.51.0." + e, "db");
+    }
+    data.login("c", DAY, 10, 0, "198.51.0.1", "dc").login("c", DAY, 11, 0, "198.51.0.2", "dc");
+    for (int e = 1; e <= 5; e++) {
+      data.login("d", DAY.minusDays(e), 9, 0, "192.0.2." + e, "dd");
+      data.login("e", DAY.minusDays(e), 9, 0, "192.0.2." + e, "de");
+    }
+    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 3, 4, 5.0);
+    Dataset<Row> shared = Links.attributePairs(memberships(data), params);
+
+    Dataset<Row> twins = Links.exitTwins(shared, memberships(data), ipInfo(data), params);
+
+    // a and b: 4 shared where chance gives 4 x 4 / 40 = 0.4; d and e: 5 where chance gives 5
+    assertThat(twins.collectAsList())
+        .extracting(r -> r.getString(0) + "-" + r.getString(1))
+        .containsExactly("a-b");
+    List<Row> cohort =
+        Links.cohortPairs(shared, data.accounts(spark()), twins, params).collectAsList();
+    assertThat(cohort)
+        .extracting(r -> r.<String>getAs(Cols.ACCOUNT_A) + "-" + r.<String>getAs(Cols.ACCOUNT_B))
+        .containsExactly("a-b");
+    // the pair weight is the noisy-or of its four shared exits: vpn 0.3 x rarity, two exits of
+    // four users (c's too) and two of three
+    double four = 0.3 * 1.8 / Math.log(9);
+    double three = 0.3 * 1.8 / Math.log(8);
+    Dataset<Row> pairWeight =
+        Links.pairWeights(
+            shared
+                .filter(col(Cols.ACCOUNT_A).equalTo("a").and(col(Cols.ACCOUNT_B).equalTo("b")))
+                .unionByName(Links.cohortPairs(shared, data.accounts(spark()), twins, params)));
+    assertThat(pairWeight.first().<Double>getAs(Cols.WEIGHT))
+        .isCloseTo(1 - Math.pow(1 - four, 2) * Math.pow(1 - three, 2), within(1e-9));
   }
 
   @Test
@@ -360,8 +422,8 @@ class PipelineStepsTest {
     Links.Params triangles = new Links.Params(30, 60, 2, 0.6, 0.65, 14, 2, 3);
     Dataset<Row> shared = Links.attributePairs(memberships(data), pairs);
     Dataset<Row> accounts = data.accounts(spark());
-    assertThat(Links.cohortPairs(shared, accounts, pairs).count()).isEqualTo(3);
-    assertThat(Links.cohortPairs(shared, accounts, triangles).count()).isZero();
+    assertThat(Links.cohortPairs(shared, accounts, noTwins(), pairs).count()).isEqualTo(3);
+    assertThat(Links.cohortPairs(shared, accounts, noTwins(), triangles).count()).isZero();
   }
 
   @Test
