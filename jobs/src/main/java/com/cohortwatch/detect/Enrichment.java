@@ -125,6 +125,14 @@ public final class Enrichment {
     return anonymising(usageType).unary_$bang().and(ipCountry.equalTo(claimedCountry));
   }
 
+  /**
+   * A login from abroad: an ordinary address in another country than the one the account claims.
+   * Null, as for {@link #atHome}, when either country is unknown.
+   */
+  public static Column abroad(Column usageType, Column ipCountry, Column claimedCountry) {
+    return anonymising(usageType).unary_$bang().and(ipCountry.notEqual(claimedCountry));
+  }
+
   /** An AS needs this many anonymising ranges before its other ranges are doubted. */
   static final long MIN_ANONYMISING_RANGES = 3;
 

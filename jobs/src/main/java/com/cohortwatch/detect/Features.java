@@ -126,9 +126,10 @@ public final class Features {
                     .cast("long")
                     .as(NONANON_KNOWN_LOGINS),
                 sum(when(
-                            known
-                                .and(anon.unary_$bang())
-                                .and(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY))),
+                            Enrichment.abroad(
+                                col(Cols.USAGE_TYPE),
+                                col(Cols.IP_COUNTRY),
+                                col(Cols.CLAIMED_COUNTRY)),
                             logins)
                         .otherwise(0))
                     .cast("long")
