@@ -93,6 +93,10 @@ public final class Links {
 
   public static final String ACTIVE_DAYS = "active_days";
   public static final String KIND_WEIGHT = "kind_weight";
+  public static final String TWIN_STRENGTH = "twin_strength";
+
+  /** An exit-twin link at full strength weighs as much as a full co-login link. */
+  static final double TWIN_WEIGHT = 0.85;
 
   /** How much sharing this kind of attribute says about common control, before rarity. */
   static Column kindWeight(Column attrType, Column usage) {
@@ -236,7 +240,7 @@ public final class Links {
    *
    * @param pairs the attribute pairs of {@link #attributePairs}
    * @param accounts account_id, created_at
-   * @param twins account_a, account_b of {@link #exitTwins}
+   * @param twins account_a, account_b, twin_strength of {@link #exitTwins}
    */
   public static Dataset<Row> cohortPairs(
       Dataset<Row> pairs, Dataset<Row> accounts, Dataset<Row> twins, Params p) {
@@ -276,29 +280,31 @@ public final class Links {
               JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
               "left_semi");
     }
-    Dataset<Row> gated =
-        perPair.join(
-            candidates
-                .select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
-                .union(twins.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B))
-                .distinct(),
-            JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
-            "left_semi");
-    return gated.select(
-        col(Cols.ACCOUNT_A),
-        col(Cols.ACCOUNT_B),
-        lit(Rollups.COHORT).as(Cols.LINK_TYPE),
-        col(Cols.ATTRIBUTE),
-        // the strongest shared address already counts as this pair's ip link
+    Dataset<Row> batches =
+        candidates.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B).withColumn(TWIN_STRENGTH, lit(0.0));
+    Dataset<Row> gates =
+        batches
+            .unionByName(twins.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B, TWIN_STRENGTH))
+            .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+            .agg(max(TWIN_STRENGTH).as(TWIN_STRENGTH));
+    // the strongest shared address already counts as this pair's ip link
+    Column rest =
         lit(1.0)
             .minus(
                 exp(
                     col("_log_none")
-                        .minus(log(greatest(lit(1e-9), lit(1.0).minus(col("_strongest")))))))
-            .as(Cols.WEIGHT),
-        col(Cols.FIRST_SEEN),
-        col(Cols.LAST_SEEN),
-        col(Cols.EVENTS));
+                        .minus(log(greatest(lit(1e-9), lit(1.0).minus(col("_strongest")))))));
+    return perPair
+        .join(gates, JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq())
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+            col(Cols.ATTRIBUTE),
+            greatest(rest, lit(TWIN_WEIGHT).multiply(col(TWIN_STRENGTH))).as(Cols.WEIGHT),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.EVENTS));
   }
 
   /**
@@ -311,10 +317,14 @@ public final class Links {
    * exit, so there the same overlap says nothing, and the surprise keeps it out. Addresses with no
    * AS in the IP intelligence take no part: without a provider there is no chance to compare.
    *
+   * <p>A twin pair's cohort link weighs {@link #TWIN_WEIGHT} x (1 - chance / shared) when that is
+   * more than its shared addresses' own noisy-or: four busy exits of a big provider are worth 0.15
+   * each alone, and it is their overlap, not each address, that is the evidence.
+   *
    * @param pairs the attribute pairs of {@link #attributePairs}
    * @param memberships {@link #memberships}
    * @param ipInfo ip, usage_type, asn of the window's addresses
-   * @return account_a, account_b
+   * @return account_a, account_b, twin_strength: 1 - chance / shared
    */
   public static Dataset<Row> exitTwins(
       Dataset<Row> pairs, Dataset<Row> memberships, Dataset<Row> ipInfo, Params p) {
@@ -352,7 +362,10 @@ public final class Links {
             col("_shared")
                 .geq(p.twinMinShared())
                 .and(col("_shared").geq(col("_chance").multiply(p.twinSurprise()))))
-        .select(Cols.ACCOUNT_A, Cols.ACCOUNT_B);
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            lit(1.0).minus(col("_chance").divide(col("_shared"))).as(TWIN_STRENGTH));
   }
 
   /**

@@ -317,7 +317,10 @@ class PipelineStepsTest {
     return spark()
         .createDataFrame(
             List.of(),
-            new StructType().add(Cols.ACCOUNT_A, "string").add(Cols.ACCOUNT_B, "string"));
+            new StructType()
+                .add(Cols.ACCOUNT_A, "string")
+                .add(Cols.ACCOUNT_B, "string")
+                .add(Links.TWIN_STRENGTH, "double"));
   }
 
   @Test
@@ -360,17 +363,23 @@ class PipelineStepsTest {
     assertThat(cohort)
         .extracting(r -> r.<String>getAs(Cols.ACCOUNT_A) + "-" + r.<String>getAs(Cols.ACCOUNT_B))
         .containsExactly("a-b");
-    // the pair weight is the noisy-or of its four shared exits: vpn 0.3 x rarity, two exits of
-    // four users (c's too) and two of three
+    // four shared exits where chance gives 0.4: strength 0.9; the addresses alone (vpn 0.3 x
+    // rarity, two exits of four users, c's too, and two of three) would give the noisy-or of the
+    // three weaker ones, less than the twin weight
+    assertThat(twins.first().<Double>getAs(Links.TWIN_STRENGTH)).isCloseTo(0.9, within(1e-9));
     double four = 0.3 * 1.8 / Math.log(9);
     double three = 0.3 * 1.8 / Math.log(8);
+    double twin = Links.TWIN_WEIGHT * 0.9;
+    assertThat(1 - Math.pow(1 - four, 2) * (1 - three)).isLessThan(twin);
+    assertThat(cohort.get(0).<Double>getAs(Cols.WEIGHT)).isCloseTo(twin, within(1e-9));
     Dataset<Row> pairWeight =
         Links.pairWeights(
             shared
                 .filter(col(Cols.ACCOUNT_A).equalTo("a").and(col(Cols.ACCOUNT_B).equalTo("b")))
                 .unionByName(Links.cohortPairs(shared, data.accounts(spark()), twins, params)));
     assertThat(pairWeight.first().<Double>getAs(Cols.WEIGHT))
-        .isCloseTo(1 - Math.pow(1 - four, 2) * Math.pow(1 - three, 2), within(1e-9));
+        .isGreaterThan(0.6)
+        .isCloseTo(1 - (1 - three) * (1 - twin), within(1e-9));
   }
 
   @Test
