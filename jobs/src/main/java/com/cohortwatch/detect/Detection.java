@@ -164,7 +164,12 @@ public final class Detection {
           Dataset<Row> accountFeatures =
               cache(
                   Features.accountFeatures(
-                      ipDaily, ipInfo, in.accounts(), memberships, in.runDate()),
+                      ipDaily,
+                      ipInfo,
+                      in.accounts(),
+                      memberships,
+                      Features.handovers(memberships),
+                      in.runDate()),
                   cached);
           double medium = s.getDouble(Settings.TIER_MEDIUM);
           double high = s.getDouble(Settings.TIER_HIGH);

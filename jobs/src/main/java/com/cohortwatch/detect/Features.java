@@ -7,7 +7,9 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
@@ -21,6 +23,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.Seq;
@@ -40,6 +44,12 @@ public final class Features {
   public static final String CLAIMED_FIT = "claimed_fit";
   public static final String TZ_MISMATCH = "tz_mismatch";
   public static final String DEVICES = "devices";
+  public static final String HANDOVER_DATE = "handover_date";
+
+  /** Days seen on the old devices and on the new ones before a cut counts as a handover. */
+  static final int MIN_DAYS_BEFORE_HANDOVER = 2;
+
+  static final int MIN_DAYS_AFTER_HANDOVER = 3;
 
   /** Logins at least this many before the hour profile is trusted. */
   static final int MIN_LOGINS_FOR_HOURS = 10;
@@ -89,16 +99,66 @@ public final class Features {
   }
 
   /**
+   * The day each account changed hands, if it did: the latest moment after which it logs in only
+   * from devices and subnets it never used before, and never again from those it used until then. A
+   * bought or rented account keeps its first owner's honest history (home address in the claimed
+   * country, local hours), which would otherwise dilute everything its new holder does; an honest
+   * user who replaces a phone keeps the home network, and a traveller keeps the laptop. The cut is
+   * searched over the memberships' first and last sightings, so it costs no pass over the logins: a
+   * device's first sighting T is a cut when every device and subnet first seen before T was last
+   * seen before T. Both sides need a few days on their devices.
+   *
+   * @param memberships {@link Links#memberships} rows
+   * @return account_id, {@link #HANDOVER_DATE} (the UTC date of the cut) for accounts with a cut
+   */
+  public static Dataset<Row> handovers(Dataset<Row> memberships) {
+    Column isDevice = col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE);
+    // Spans starting together (a new device's first login is also its new address's) are one step.
+    Dataset<Row> steps =
+        memberships
+            .filter(isDevice.or(col(Cols.ATTR_TYPE).equalTo(Rollups.SUBNET)))
+            .groupBy(col(Cols.ACCOUNT_ID), col(Cols.FIRST_SEEN))
+            .agg(
+                max(Cols.LAST_SEEN).as("_last"),
+                max(when(isDevice, col(Links.ACTIVE_DAYS))).as("_device_days"));
+    WindowSpec byTime = Window.partitionBy(col(Cols.ACCOUNT_ID)).orderBy(col(Cols.FIRST_SEEN));
+    Column before = max(col("_last")).over(byTime.rowsBetween(Window.unboundedPreceding(), -1));
+    Column daysBefore =
+        max(col("_device_days")).over(byTime.rowsBetween(Window.unboundedPreceding(), -1));
+    Column daysAfter =
+        max(col("_device_days")).over(byTime.rowsBetween(0, Window.unboundedFollowing()));
+    return steps
+        .select(
+            col(Cols.ACCOUNT_ID),
+            col(Cols.FIRST_SEEN),
+            col("_device_days"),
+            before.as("_before"),
+            daysBefore.as("_days_before"),
+            daysAfter.as("_days_after"))
+        .filter(
+            col("_device_days")
+                .isNotNull()
+                .and(col("_before").lt(col(Cols.FIRST_SEEN)))
+                .and(col("_days_before").geq(MIN_DAYS_BEFORE_HANDOVER))
+                .and(col("_days_after").geq(MIN_DAYS_AFTER_HANDOVER)))
+        .groupBy(col(Cols.ACCOUNT_ID))
+        .agg(to_date(max(col(Cols.FIRST_SEEN))).as(HANDOVER_DATE));
+  }
+
+  /**
    * @param ipDaily attribute_daily rows of type ip in the window
    * @param ipInfo ip, usage_type, ip_country
    * @param accounts bronze accounts
    * @param memberships {@link Links#memberships} rows (for device counts)
+   * @param handovers {@link #handovers}: an account that changed hands is described by its logins
+   *     from the handover date on, i.e. by its current holder
    */
   public static Dataset<Row> accountFeatures(
       Dataset<Row> ipDaily,
       Dataset<Row> ipInfo,
       Dataset<Row> accounts,
       Dataset<Row> memberships,
+      Dataset<Row> handovers,
       LocalDate runDate) {
     Dataset<Row> info =
         ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE), col(Cols.IP_COUNTRY));
@@ -112,12 +172,17 @@ public final class Features {
     Column anon = Enrichment.anonymising(col(Cols.USAGE_TYPE));
     Column known = col(Cols.IP_COUNTRY).isNotNull().and(col(Cols.CLAIMED_COUNTRY).isNotNull());
     Column logins = col(Cols.LOGINS);
+    Dataset<Row> handedOver =
+        handovers.select(col(Cols.ACCOUNT_ID).as("_hacc"), col(HANDOVER_DATE));
     Dataset<Row> perAccount =
         ipDaily
+            .join(handedOver, col(Cols.ACCOUNT_ID).equalTo(col("_hacc")), "left")
+            .filter(col(HANDOVER_DATE).isNull().or(col(Cols.EVENT_DATE).geq(col(HANDOVER_DATE))))
             .join(info, col(Cols.ATTR_VALUE).equalTo(col("_ip")), "left")
             .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_acc")), "left")
             .groupBy(col(Cols.ACCOUNT_ID))
             .agg(
+                max(col(HANDOVER_DATE)).as(HANDOVER_DATE),
                 sum(logins).cast("long").as(Cols.LOGINS),
                 countDistinct(Cols.EVENT_DATE).as(ACTIVE_DAYS),
                 summedHours(Cols.HOURS).as(Cols.HOURS),

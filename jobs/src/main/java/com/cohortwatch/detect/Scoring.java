@@ -755,7 +755,15 @@ public final class Scoring {
                 accountInputs(col("_cluster_inputs"), col(ATTACHMENT), MemberTraits.columns()));
     Column inCluster = col(Cols.CLUSTER_ID).isNotNull();
     Column feedback = when(inCluster, col("_feedback").multiply(col(ATTACHMENT))).otherwise(0.0);
-    Column own = reasons(model, col(MODEL_INPUTS), true, lit(""));
+    // An account that changed hands is scored on its current holder's logins; its reasons say so.
+    Column since =
+        when(
+                col(Features.HANDOVER_DATE).isNotNull(),
+                format_string(
+                    "since it changed hands on %s (new devices and networks only): ",
+                    col(Features.HANDOVER_DATE).cast("string")))
+            .otherwise(lit(""));
+    Column own = reasons(model, col(MODEL_INPUTS), true, since);
     return joined
         .withColumn(MODEL_LOGIT, logit(model, col(MODEL_INPUTS)))
         .withColumn(LOGIT, col(MODEL_LOGIT).plus(feedback))

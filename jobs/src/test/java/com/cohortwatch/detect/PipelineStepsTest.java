@@ -731,11 +731,68 @@ class PipelineStepsTest {
                 .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
                 .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
             ipInfo);
-    Row f = Features.accountFeatures(ipDaily, ipInfo, data.accounts(spark()), m, DAY).first();
+    Row f =
+        Features.accountFeatures(
+                ipDaily, ipInfo, data.accounts(spark()), m, Features.handovers(m), DAY)
+            .first();
     assertThat(f.<Long>getAs(Cols.LOGINS)).isEqualTo(10L);
     assertThat(f.<Long>getAs(Features.ANON_LOGINS)).isEqualTo(9L);
     assertThat(f.<Long>getAs(Features.FOREIGN_LOGINS)).isEqualTo(1L);
     assertThat(f.<Integer>getAs(Features.CLAIMED_OFFSET)).isEqualTo(-5);
     assertThat(f.<Double>getAs(Features.TZ_MISMATCH)).isGreaterThan(0.5);
+  }
+
+  @Test
+  void anAccountThatChangedHandsIsDescribedByItsNewHolder() {
+    LocalDate start = DAY.minusDays(12);
+    TestData data =
+        new TestData()
+            .intel("198.51.100.0/24", "c6336400", "c63364ff", 24, "NL", "vpn")
+            .intel("203.0.113.0/24", "cb007100", "cb0071ff", 24, "US", "residential");
+    for (String a : List.of("sold", "new-phone", "traveller", "brief-owner")) {
+      data.account(a, "US", "America/New_York", start.minusDays(900), "individual");
+    }
+    for (int d = 0; d < 12; d++) {
+      LocalDate day = start.plusDays(d);
+      boolean late = d >= 5;
+      // sold: the owner's laptop at home, then the buyer's device behind a VPN, at night
+      data.login(
+          "sold", day, late ? 3 : 15, 0, late ? "198.51.100.9" : "203.0.113.9", late ? "x" : "o");
+      // a new phone at the same home address
+      data.login("new-phone", day, 15, 0, "203.0.113.20", late ? "p2" : "p1");
+      // the same laptop on new networks
+      data.login("traveller", day, 15, 0, late ? "198.51.100.30" : "203.0.113.30", "t");
+      // a cut after a single day of the old device is too little to call
+      data.login(
+          "brief-owner", day, 15, 0, d >= 1 ? "198.51.100.40" : "203.0.113.40", d >= 1 ? "y" : "z");
+    }
+    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
+    Dataset<Row> ipDaily = daily.filter(col(Cols.ATTR_TYPE).equalTo("ip"));
+    Dataset<Row> ipInfo =
+        Enrichment.ipInfo(
+            ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), data.intel(spark()));
+    Dataset<Row> m =
+        Links.memberships(
+            daily,
+            spark()
+                .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
+                .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
+            ipInfo);
+    Dataset<Row> handovers = Features.handovers(m);
+    assertThat(handovers.collectAsList())
+        .extracting(r -> r.getString(0) + "@" + r.getDate(1))
+        .containsExactly("sold@" + java.sql.Date.valueOf(start.plusDays(5)));
+
+    Map<String, Row> f = new java.util.HashMap<>();
+    Features.accountFeatures(ipDaily, ipInfo, data.accounts(spark()), m, handovers, DAY)
+        .collectAsList()
+        .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
+    // only the buyer's seven days count: every login through the VPN, none at home
+    assertThat(f.get("sold").<Long>getAs(Cols.LOGINS)).isEqualTo(7L);
+    assertThat(f.get("sold").<Long>getAs(Features.ANON_LOGINS)).isEqualTo(7L);
+    assertThat(f.get("sold").<Long>getAs(Features.HOME_LOGINS)).isZero();
+    assertThat(f.get("traveller").<Long>getAs(Cols.LOGINS)).isEqualTo(12L);
+    assertThat(f.get("traveller").<Long>getAs(Features.HOME_LOGINS)).isEqualTo(5L);
+    assertThat(f.get("new-phone").<Object>getAs(Features.HANDOVER_DATE)).isNull();
   }
 }

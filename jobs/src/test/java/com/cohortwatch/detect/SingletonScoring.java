@@ -42,7 +42,8 @@ final class SingletonScoring {
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int")
             .add(Cols.CLAIMED_TIMEZONE, "string")
-            .add(Cols.CLAIMED_COUNTRY, "string");
+            .add(Cols.CLAIMED_COUNTRY, "string")
+            .add(Features.HANDOVER_DATE, "date");
     Row account =
         RowFactory.create(
             "a1",
@@ -56,7 +57,8 @@ final class SingletonScoring {
             9,
             -5,
             "America/New_York",
-            "US");
+            "US",
+            null);
     StructType clusterOf =
         new StructType()
             .add(Cols.ACCOUNT_ID, "string")
