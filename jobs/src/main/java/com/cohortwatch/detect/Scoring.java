@@ -77,6 +77,8 @@ public final class Scoring {
   public static final String FAR_ABROAD_SHARE = "far_shift_abroad_share";
   public static final String FAR_HIDDEN_SHARE = "far_shift_hidden_share";
   public static final String HIDDEN_ABROAD_SHARE = "hidden_abroad_share";
+  public static final String HANDED_OVER_SHARE = "handed_over_share";
+  public static final String HANDED_OVER_HIDDEN_SHARE = "handed_over_hidden_share";
   public static final String LOGIT = "logit";
 
   /** The model's own logit, before review feedback moved it. */
@@ -139,6 +141,9 @@ public final class Scoring {
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_ABROAD)).as(FAR_ABROAD_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_HIDDEN)).as(FAR_HIDDEN_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_HIDDEN_ABROAD)).as(HIDDEN_ABROAD_SHARE),
+                ExactSums.avg(ownValue(ModelInputs.OWN_HANDED_OVER)).as(HANDED_OVER_SHARE),
+                ExactSums.avg(ownValue(ModelInputs.OWN_HANDED_OVER_HIDDEN))
+                    .as(HANDED_OVER_HIDDEN_SHARE),
                 // 0/1 values: a plain avg is exact in any order
                 avg(when(col(Cols.PROFILE_TYPE).equalTo("agency_member"), 1.0).otherwise(0.0))
                     .as(AGENCY_SHARE))
@@ -401,6 +406,11 @@ public final class Scoring {
               "members log in mostly through hosting or VPN addresses (%d %%) and the rest from"
                   + " outside their claimed countries (%d %%)",
               percent(col(ANON_SHARE)), percent(col(FOREIGN_SHARE)));
+      case "HANDED_OVER" ->
+          format_string(
+              "%d %% of members changed hands in the window (every device and network new at once)"
+                  + " and log in through hosting or VPN addresses since",
+              percent(col(HANDED_OVER_SHARE)));
       case "SHARED_INFRASTRUCTURE" ->
           format_string("%d accounts are linked by shared infrastructure", size);
       case "IDENTITY_SPREAD" ->
@@ -488,8 +498,15 @@ public final class Scoring {
               "%d %% of logins through hosting or VPN addresses and %d %% of the rest from outside"
                   + " the claimed country %s",
               percent(anonShare()), percent(foreignShare()), claimedCountry);
+      case "HANDED_OVER" ->
+          // the reasons' prefix already names the handover date
+          format_string("%d %% of logins through hosting or VPN addresses", percent(anonShare()));
       default -> throw new IllegalArgumentException("no account text for " + code);
     };
+  }
+
+  private static Column handedOver() {
+    return when(col(Features.HANDOVER_DATE).isNotNull(), lit(1.0)).otherwise(lit(0.0));
   }
 
   private static Column percent(Column share) {
@@ -519,6 +536,8 @@ public final class Scoring {
       case ModelInputs.OWN_FAR_SHIFT_ABROAD -> tz.multiply(foreignShare());
       case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> tz.multiply(anonShare());
       case ModelInputs.OWN_HIDDEN_ABROAD -> anonShare().multiply(foreignShare());
+      case ModelInputs.OWN_HANDED_OVER -> handedOver();
+      case ModelInputs.OWN_HANDED_OVER_HIDDEN -> handedOver().multiply(anonShare());
       default -> throw new IllegalArgumentException(input + " is not an own input");
     };
   }
@@ -539,6 +558,8 @@ public final class Scoring {
       case ModelInputs.OWN_FAR_SHIFT_ABROAD -> clamp01(col(FAR_ABROAD_SHARE));
       case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> clamp01(col(FAR_HIDDEN_SHARE));
       case ModelInputs.OWN_HIDDEN_ABROAD -> clamp01(col(HIDDEN_ABROAD_SHARE));
+      case ModelInputs.OWN_HANDED_OVER -> clamp01(col(HANDED_OVER_SHARE));
+      case ModelInputs.OWN_HANDED_OVER_HIDDEN -> clamp01(col(HANDED_OVER_HIDDEN_SHARE));
       case ModelInputs.IN_CLUSTER -> lit(1.0);
       case ModelInputs.CLUSTER_SIZE ->
           clamp01(org.apache.spark.sql.functions.log(size.cast("double")).divide(Math.log(100)));

@@ -55,6 +55,8 @@ public final class ModelInputs {
   public static final String OWN_FAR_SHIFT_ABROAD = "own_far_shift_abroad";
   public static final String OWN_FAR_SHIFT_HIDDEN = "own_far_shift_hidden";
   public static final String OWN_HIDDEN_ABROAD = "own_hidden_abroad";
+  public static final String OWN_HANDED_OVER = "own_handed_over";
+  public static final String OWN_HANDED_OVER_HIDDEN = "own_handed_over_hidden";
   public static final String IN_CLUSTER = "in_cluster";
   public static final String CLUSTER_SIZE = "cluster_size";
   public static final String CLUSTER_IDENTITY_SPREAD = "cluster_identity_spread";
@@ -116,6 +118,21 @@ public final class ModelInputs {
               "own_anonymised x own_foreign: logins mostly through VPN or hosting, and the few"
                   + " others from outside the claimed country (an honest VPN user's other logins"
                   + " come from home)"),
+          new Input(
+              OWN_HANDED_OVER,
+              Sign.NOT_SCORED,
+              "HANDED_OVER",
+              "1 when the account changed hands in the window: from one moment on, only devices"
+                  + " and subnets it never used before, and never again the old ones (not scored"
+                  + " alone: a mobile user who replaces a phone looks the same; see the input"
+                  + " below)"),
+          new Input(
+              OWN_HANDED_OVER_HIDDEN,
+              Sign.RAISES,
+              "HANDED_OVER",
+              "own_handed_over x own_anonymised: an account that changed hands and has since"
+                  + " logged in through hosting or VPN addresses (own inputs are measured from the"
+                  + " handover on)"),
           new Input(
               IN_CLUSTER,
               Sign.EITHER,
@@ -281,10 +298,13 @@ public final class ModelInputs {
    * abroad, are each deception by the account itself, and must carry an account to the high tier
    * with little else (issue 15: own evidence counts outside any cluster), whatever mix of operators
    * the training worlds happened to draw. An honest night-shift freelancer or VPN user has neither
-   * input above 0: they work from, or fall back to, the country they claim.
+   * input above 0: they work from, or fall back to, the country they claim. An account handed to a
+   * new holder who then hides behind VPNs has been sold or rented: an honest user who replaces a
+   * device keeps the home network, and one who moves keeps the device.
    */
   public static final java.util.Map<String, Double> FLOORS =
-      java.util.Map.of(OWN_FAR_SHIFT_ABROAD, 2.0, OWN_HIDDEN_ABROAD, 2.0);
+      java.util.Map.of(
+          OWN_FAR_SHIFT_ABROAD, 2.0, OWN_HIDDEN_ABROAD, 2.0, OWN_HANDED_OVER_HIDDEN, 2.0);
 
   public static double floor(Input i) {
     return FLOORS.getOrDefault(

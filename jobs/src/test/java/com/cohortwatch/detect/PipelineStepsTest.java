@@ -646,14 +646,18 @@ class PipelineStepsTest {
             .add(Scoring.IN_BURST, "double")
             .add(Scoring.ON_SHIFT, "double")
             .add(Scoring.SHARES_DEVICE, "double")
-            .add(Scoring.SHARES_PAYOUT, "double");
+            .add(Scoring.SHARES_PAYOUT, "double")
+            .add(Features.HANDOVER_DATE, "date");
     Dataset<Row> rows =
         spark()
             .createDataFrame(
                 List.of(
-                    RowFactory.create("ring", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 1.0, 1.0, 1.0, 1.0),
-                    RowFactory.create("old", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 0.0, 0.0, 0.0, 0.0),
-                    RowFactory.create("half", 0.0, 0L, 10L, 0L, 10L, 10L, 0.5, 1.0, 0.0, 1.0, 0.0)),
+                    RowFactory.create(
+                        "ring", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 1.0, 1.0, 1.0, 1.0, null),
+                    RowFactory.create(
+                        "old", 0.0, 0L, 10L, 0L, 10L, 10L, 1.0, 0.0, 0.0, 0.0, 0.0, null),
+                    RowFactory.create(
+                        "half", 0.0, 0L, 10L, 0L, 10L, 10L, 0.5, 1.0, 0.0, 1.0, 0.0, null)),
                 schema);
     List<org.apache.spark.sql.Column> values = new ArrayList<>();
     for (com.cohortwatch.schema.ModelInputs.Input in : com.cohortwatch.schema.ModelInputs.ALL) {

@@ -52,6 +52,8 @@ class ReasonCodesTest {
     m.put(Scoring.FAR_ABROAD_SHARE, 0.0);
     m.put(Scoring.FAR_HIDDEN_SHARE, 0.0);
     m.put(Scoring.HIDDEN_ABROAD_SHARE, 0.0);
+    m.put(Scoring.HANDED_OVER_SHARE, 0.0);
+    m.put(Scoring.HANDED_OVER_HIDDEN_SHARE, 0.0);
     return m;
   }
 
@@ -230,6 +232,18 @@ class ReasonCodesTest {
     family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
     family.put(Scoring.SHARED_DEVICES, 1L);
     assertThat(clusterReasons(family, shipped).getDouble(1)).isLessThan(0.6);
+  }
+
+  @Test
+  void handedOverMembersAreNamedInTheClustersWords() {
+    Map<String, Object> m = neutralCluster();
+    m.put(Scoring.HANDED_OVER_SHARE, 0.75);
+    m.put(Scoring.HANDED_OVER_HIDDEN_SHARE, 0.7);
+    assertThat(texts(clusterReasons(m, RiskModel.resource(RiskModel.EMBEDDED))))
+        .contains(
+            "HANDED_OVER: cluster c-test: 75 % of members changed hands in the window (every"
+                + " device and network new at once) and log in through hosting or VPN addresses"
+                + " since");
   }
 
   @Test

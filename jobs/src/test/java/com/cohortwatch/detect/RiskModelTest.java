@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.schema.ModelInputs;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 /** The shipped artefact loads, names every input, and scores accounts as the product promises. */
@@ -43,6 +44,28 @@ class RiskModelTest {
   void overwhelmingOwnEvidenceReachesHighOutsideAnyCluster() {
     // a UTC+9 shift claiming New York, 88 % of logins through VPN or hosting, the rest abroad
     assertThat(singleton(100, 88, 12, 12, 0, 1.0)).isGreaterThanOrEqualTo(0.6);
+  }
+
+  @Test
+  void anAccountHandedToAHolderBehindVpnsReachesHighAloneButNotForTheHandoverAlone() {
+    java.sql.Date handover = java.sql.Date.valueOf("2026-11-05");
+    // since the handover every login through VPN or hosting, on the claimed zone's hours
+    Row rented = SingletonScoring.score(SHIPPED, 40, 40, 0, 0, 0, 0.0, 0.9, handover);
+    assertThat(rented.getDouble(1)).isGreaterThanOrEqualTo(0.6);
+    assertThat(rented.<Row>getList(0))
+        .extracting(r -> r.<String>getAs("text"))
+        .anySatisfy(
+            t ->
+                assertThat(t)
+                    .isEqualTo(
+                        "HANDED_OVER: since it changed hands on 2026-11-05 (new devices and"
+                            + " networks only): 100 % of logins through hosting or VPN addresses"));
+    // the same logins without a handover: an honest VPN user's shape
+    assertThat(SingletonScoring.score(SHIPPED, 40, 40, 0, 0, 0, 0.0, 0.9).getDouble(1))
+        .isLessThan(0.6);
+    // a handover to someone at home in the claimed country (a phone replaced on a mobile line)
+    assertThat(SingletonScoring.score(SHIPPED, 40, 0, 0, 40, 40, 0.0, 0.9, handover).getDouble(1))
+        .isLessThan(0.6);
   }
 
   /** A member of a cluster, scored by the shipped model from its inputs. */

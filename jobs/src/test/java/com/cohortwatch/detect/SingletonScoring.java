@@ -28,6 +28,20 @@ final class SingletonScoring {
       long home,
       double tzMismatch,
       double bestFit) {
+    return score(model, logins, anon, foreign, nonAnonKnown, home, tzMismatch, bestFit, null);
+  }
+
+  /** The same, for an account that changed hands on {@code handover} (null: it did not). */
+  static Row score(
+      RiskModel model,
+      long logins,
+      long anon,
+      long foreign,
+      long nonAnonKnown,
+      long home,
+      double tzMismatch,
+      double bestFit,
+      java.sql.Date handover) {
     SparkSession spark = SharedSpark.spark();
     StructType features =
         new StructType()
@@ -58,7 +72,7 @@ final class SingletonScoring {
             -5,
             "America/New_York",
             "US",
-            null);
+            handover);
     StructType clusterOf =
         new StructType()
             .add(Cols.ACCOUNT_ID, "string")
