@@ -723,21 +723,15 @@ class PipelineStepsTest {
       data.login("a", DAY, 1 + k % 8, k, "198.51.100.1", "d");
     }
     data.login("a", DAY, 2, 0, "203.0.113.1", "d");
-    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
-    Dataset<Row> ipDaily = daily.filter(col(Cols.ATTR_TYPE).equalTo("ip"));
-    Dataset<Row> ipInfo =
-        Enrichment.ipInfo(
-            ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), data.intel(spark()));
-    Dataset<Row> m =
-        Links.memberships(
-            daily,
-            spark()
-                .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
-                .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
-            ipInfo);
+    FeatureInputs in = FeatureInputs.of(data);
     Row f =
         Features.accountFeatures(
-                ipDaily, ipInfo, data.accounts(spark()), m, Features.handovers(m), DAY)
+                in.ipDaily(),
+                in.ipInfo(),
+                data.accounts(spark()),
+                in.memberships(),
+                Features.handovers(in.memberships()),
+                DAY)
             .first();
     assertThat(f.<Long>getAs(Cols.LOGINS)).isEqualTo(10L);
     assertThat(f.<Long>getAs(Features.ANON_LOGINS)).isEqualTo(9L);
@@ -770,25 +764,15 @@ class PipelineStepsTest {
       data.login(
           "brief-owner", day, 15, 0, d >= 1 ? "198.51.100.40" : "203.0.113.40", d >= 1 ? "y" : "z");
     }
-    Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
-    Dataset<Row> ipDaily = daily.filter(col(Cols.ATTR_TYPE).equalTo("ip"));
-    Dataset<Row> ipInfo =
-        Enrichment.ipInfo(
-            ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), data.intel(spark()));
-    Dataset<Row> m =
-        Links.memberships(
-            daily,
-            spark()
-                .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
-                .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
-            ipInfo);
-    Dataset<Row> handovers = Features.handovers(m);
+    FeatureInputs in = FeatureInputs.of(data);
+    Dataset<Row> handovers = Features.handovers(in.memberships());
     assertThat(handovers.collectAsList())
         .extracting(r -> r.getString(0) + "@" + r.getDate(1))
         .containsExactly("sold@" + java.sql.Date.valueOf(start.plusDays(5)));
 
     Map<String, Row> f = new java.util.HashMap<>();
-    Features.accountFeatures(ipDaily, ipInfo, data.accounts(spark()), m, handovers, DAY)
+    Features.accountFeatures(
+            in.ipDaily(), in.ipInfo(), data.accounts(spark()), in.memberships(), handovers, DAY)
         .collectAsList()
         .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
     // only the buyer's seven days count: every login through the VPN, none at home
@@ -798,5 +782,25 @@ class PipelineStepsTest {
     assertThat(f.get("traveller").<Long>getAs(Cols.LOGINS)).isEqualTo(12L);
     assertThat(f.get("traveller").<Long>getAs(Features.HOME_LOGINS)).isEqualTo(5L);
     assertThat(f.get("new-phone").<Object>getAs(Features.HANDOVER_DATE)).isNull();
+  }
+
+  /** What the account features read, built from a few hand-made logins and intel ranges. */
+  private record FeatureInputs(
+      Dataset<Row> ipDaily, Dataset<Row> ipInfo, Dataset<Row> memberships) {
+    static FeatureInputs of(TestData data) {
+      Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
+      Dataset<Row> ipDaily = daily.filter(col(Cols.ATTR_TYPE).equalTo("ip"));
+      Dataset<Row> ipInfo =
+          Enrichment.ipInfo(
+              ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), data.intel(spark()));
+      Dataset<Row> memberships =
+          Links.memberships(
+              daily,
+              spark()
+                  .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
+                  .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
+              ipInfo);
+      return new FeatureInputs(ipDaily, ipInfo, memberships);
+    }
   }
 }

@@ -265,7 +265,7 @@ class ReasonCodesTest {
 
   @Test
   void singletonAccountReasonsUseTheAccountsOwnNumbers() {
-    Row scored = SingletonScoring.score(HAND_SET, 50L, 40L, 9L, 10L, 1L, 1.0, 0.94);
+    Row scored = SingletonScoring.score(HAND_SET, 50L, 40L, 9L, 10L, 1L, 1.0, 0.94, null);
     List<String> t = texts(scored);
     assertThat(t)
         .anySatisfy(

@@ -36,7 +36,8 @@ class RiskModelTest {
   /** One account in no cluster, scored by the shipped model: its risk_score. */
   private static double singleton(
       long logins, long anon, long foreign, long nonAnonKnown, long home, double tz) {
-    return SingletonScoring.score(SHIPPED, logins, anon, foreign, nonAnonKnown, home, tz, 0.95)
+    return SingletonScoring.score(
+            SHIPPED, logins, anon, foreign, nonAnonKnown, home, tz, 0.95, null)
         .getDouble(1);
   }
 
@@ -61,7 +62,7 @@ class RiskModelTest {
                         "HANDED_OVER: since it changed hands on 2026-11-05 (new devices and"
                             + " networks only): 100 % of logins through hosting or VPN addresses"));
     // the same logins without a handover: an honest VPN user's shape
-    assertThat(SingletonScoring.score(SHIPPED, 40, 40, 0, 0, 0, 0.0, 0.9).getDouble(1))
+    assertThat(SingletonScoring.score(SHIPPED, 40, 40, 0, 0, 0, 0.0, 0.9, null).getDouble(1))
         .isLessThan(0.6);
     // a handover to someone at home in the claimed country (a phone replaced on a mobile line)
     assertThat(SingletonScoring.score(SHIPPED, 40, 0, 0, 40, 40, 0.0, 0.9, handover).getDouble(1))

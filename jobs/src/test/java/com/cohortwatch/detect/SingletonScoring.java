@@ -17,21 +17,9 @@ final class SingletonScoring {
 
   /**
    * @return reasons and risk_score of an account claiming America/New_York (UTC-5) in the US whose
-   *     best working-hours offset is UTC+9 at {@code bestFit}
+   *     best working-hours offset is UTC+9 at {@code bestFit}, and that changed hands on {@code
+   *     handover} (null: it did not)
    */
-  static Row score(
-      RiskModel model,
-      long logins,
-      long anon,
-      long foreign,
-      long nonAnonKnown,
-      long home,
-      double tzMismatch,
-      double bestFit) {
-    return score(model, logins, anon, foreign, nonAnonKnown, home, tzMismatch, bestFit, null);
-  }
-
-  /** The same, for an account that changed hands on {@code handover} (null: it did not). */
   static Row score(
       RiskModel model,
       long logins,
