@@ -6,10 +6,10 @@
 # world AP, precision and recall at high+critical and rings recovered; median and worst world;
 # recall pooled per ring style and per ring-size band; false-positive rate pooled per benign kind.
 #
-# usage: bench/evaluate.sh [--split train|test|test-b|test-c|test-d|all] [--accounts 20000] [--worlds N] [--days 30]
+# usage: bench/evaluate.sh [--split train|test|test-b|test-c|test-d|test-e|all] [--accounts 20000] [--worlds N] [--days 30]
 #                          [--operator-share-range 0.005,0.03] [--train-csv] [--aggregate-only]
 #                          [--classic SEED...]
-#   --split        which seeds (default test; test-b, test-c, test-d: the second to fourth test sets)
+#   --split        which seeds (default test; test-b to test-e: the second to fifth test sets)
 #   --worlds N     only the first N worlds of the split (a quick look)
 #   --train-csv    also write $EVAL_DIR/<world>/train.csv: every numeric column of account_risk
 #                  and of the account's cluster_risk row (prefixed cluster_) beside the truth label
@@ -39,6 +39,10 @@ TEST_C_SEEDS=(2201 2202 2203 2204 2205 2206 2207 2208 2209 2210 2211 2212
 # reported on these.
 TEST_D_SEEDS=(2301 2302 2303 2304 2305 2306 2307 2308 2309 2310 2311 2312
   2313 2314 2315 2316 2317 2318 2319 2320)
+# A fifth: 2301-2320 were read for the handover change (cw-lr-2.3); the next job change is
+# reported on these.
+TEST_E_SEEDS=(2401 2402 2403 2404 2405 2406 2407 2408 2409 2410 2411 2412
+  2413 2414 2415 2416 2417 2418 2419 2420)
 
 split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 only_aggregate=0 classic=()
 end_date=2026-11-20
@@ -62,8 +66,9 @@ case "$split" in
   test-b) seeds=("${TEST_B_SEEDS[@]}") ;;
   test-c) seeds=("${TEST_C_SEEDS[@]}") ;;
   test-d) seeds=("${TEST_D_SEEDS[@]}") ;;
+  test-e) seeds=("${TEST_E_SEEDS[@]}") ;;
   all) seeds=("${TRAIN_SEEDS[@]}" "${TEST_SEEDS[@]}") ;;
-  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d or all" >&2; exit 2 ;;
+  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d, test-e or all" >&2; exit 2 ;;
 esac
 if [ ${#classic[@]} -gt 0 ]; then seeds=("${classic[@]}"); fi
 if [ "$limit" -gt 0 ] && [ "$limit" -lt ${#seeds[@]} ]; then seeds=("${seeds[@]:0:$limit}"); fi
