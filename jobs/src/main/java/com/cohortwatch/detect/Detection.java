@@ -108,7 +108,7 @@ public final class Detection {
     Dataset<Row> ipDaily = window.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP));
     Dataset<Row> active = ipDaily.select(Cols.ACCOUNT_ID).distinct();
 
-    Dataset<Row> ipInfo =
+    Dataset<Row> labelled =
         stages.stage(
             "enrich",
             () ->
@@ -119,9 +119,24 @@ public final class Detection {
     Dataset<Row> payouts = in.payouts().join(active, Cols.ACCOUNT_ID);
 
     Links.Params linkParams = Links.Params.from(s);
-    Dataset<Row> memberships =
+    Dataset<Row> asLabelled =
         stages.stage(
-            "memberships", () -> cache(Links.memberships(window, payouts, ipInfo), cached));
+            "memberships", () -> cache(Links.memberships(window, payouts, labelled), cached));
+    // Exits the intelligence missed are treated as the VPN exits they are, by every later step.
+    Dataset<Row> exits =
+        stages.stage(
+            "exits",
+            () ->
+                cache(
+                    Exits.inferred(
+                        asLabelled,
+                        labelled,
+                        in.accounts(),
+                        s.getInt(Settings.IPV4_PREFIX),
+                        s.getInt(Settings.IPV6_PREFIX)),
+                    cached));
+    Dataset<Row> ipInfo = cache(Exits.relabel(labelled, exits), cached);
+    Dataset<Row> memberships = Exits.relabelMemberships(asLabelled, exits);
     Dataset<Row> activeDays = activeDays(ipDaily);
     Dataset<Row> links =
         stages.stage(

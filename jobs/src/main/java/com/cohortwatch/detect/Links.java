@@ -1,7 +1,6 @@
 package com.cohortwatch.detect;
 
 import static org.apache.spark.sql.functions.abs;
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -493,7 +492,7 @@ public final class Links {
 
   /**
    * Hubs of a strong kind that are too big to pair but small enough to be one operation, less the
-   * addresses that behave like a commercial VPN exit ({@link #relays}).
+   * addresses that behave like a commercial VPN exit ({@link Exits#relayAddresses}).
    *
    * @param memberships {@link #memberships}
    * @param ipInfo ip, usage_type, ip_country of the window's addresses
@@ -522,105 +521,21 @@ public final class Links {
                 col(Cols.FIRST_SEEN),
                 col(Cols.LAST_SEEN),
                 col(Cols.LOGINS));
-    Dataset<Row> relays = relays(candidates, memberships, ipInfo, accounts);
+    // A commercial exit, not one operation: intelligence often has no range for a VPN exit, or
+    // sells it as residential, and then its hundreds of users would become one star (at 1M
+    // accounts, 30 of 31 address stars were such exits, gluing honest VPN users to the rings that
+    // shared them). Only star-sized addresses are judged alone; see Exits for why.
+    Dataset<Row> relays =
+        Exits.relayAddresses(
+            candidates.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP)),
+            memberships,
+            ipInfo,
+            accounts);
     return candidates.join(
         relays,
         col(Cols.ATTR_TYPE)
             .equalTo(lit(Rollups.IP))
-            .and(col(Cols.ATTR_VALUE).equalTo(relays.col(RELAY_IP))),
+            .and(col(Cols.ATTR_VALUE).equalTo(relays.col(Exits.EXIT_KEY))),
         "left_anti");
-  }
-
-  private static final String RELAY_IP = "_relay_ip";
-
-  /** A relay's users claim at least this many countries ... */
-  static final long RELAY_MIN_COUNTRIES = 3;
-
-  /** ... nearly all ({@code >=} this share) other than the address's, or it has none ... */
-  static final double RELAY_MIN_FOREIGN_SHARE = 0.8;
-
-  /** ... and most ({@code >=} this share) log in at other times from home where they claim. */
-  static final double RELAY_MIN_AT_HOME_SHARE = 0.5;
-
-  /**
-   * Star candidates that are a commercial exit, not one operation: intelligence often has no range
-   * for a VPN exit, or sells it as residential, and then its hundreds of users would become one
-   * star (at 1M accounts, 30 of 31 address stars were such exits, gluing honest VPN users to the
-   * rings that shared them). An exit's users claim many countries other than the address's and each
-   * also logs in from an ordinary address in the country it claims; a call centre's operators log
-   * in from nowhere else, so its address stays a star. Only star-sized addresses are judged: at a
-   * few accounts the same signature is a proxy ring's leak address or a rented ring's, whose
-   * accounts keep their residential proxy or their first owner's line at home.
-   *
-   * @param candidates star candidates (attr_type, attr_value, account_id)
-   * @return one column: the relays' addresses
-   */
-  static Dataset<Row> relays(
-      Dataset<Row> candidates,
-      Dataset<Row> memberships,
-      Dataset<Row> ipInfo,
-      Dataset<Row> accounts) {
-    Dataset<Row> claims =
-        accounts.select(col(Cols.ACCOUNT_ID).as("_cacc"), col(Cols.CLAIMED_COUNTRY));
-    Dataset<Row> countries =
-        ipInfo.select(col(Cols.IP).as("_cip"), col(Cols.IP_COUNTRY), col(Cols.USAGE_TYPE).as("_u"));
-    Dataset<Row> onAddress =
-        candidates
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
-            .select(col(Cols.ATTR_VALUE).as(RELAY_IP), col(Cols.ACCOUNT_ID))
-            .join(countries, col(RELAY_IP).equalTo(col("_cip")), "left")
-            .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_cacc")), "left")
-            .select(
-                col(RELAY_IP),
-                col(Cols.ACCOUNT_ID),
-                col(Cols.IP_COUNTRY),
-                col(Cols.CLAIMED_COUNTRY));
-    // Each user's ordinary addresses in the country it claims (only the candidates' users).
-    Dataset<Row> homes =
-        memberships
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
-            .join(
-                onAddress.select(col(Cols.ACCOUNT_ID).as("_uacc")).distinct(),
-                col(Cols.ACCOUNT_ID).equalTo(col("_uacc")))
-            .join(countries, col(Cols.ATTR_VALUE).equalTo(col("_cip")))
-            .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_cacc")))
-            .filter(Enrichment.atHome(col("_u"), col(Cols.IP_COUNTRY), col(Cols.CLAIMED_COUNTRY)))
-            .select(col(Cols.ACCOUNT_ID).as("_hacc"), col(Cols.ATTR_VALUE).as("_home"));
-    Dataset<Row> atHomeElsewhere =
-        onAddress
-            .join(
-                homes,
-                col(Cols.ACCOUNT_ID)
-                    .equalTo(col("_hacc"))
-                    .and(col("_home").notEqual(col(RELAY_IP))))
-            .select(col(RELAY_IP).as("_aip"), col(Cols.ACCOUNT_ID).as("_aacc"))
-            .distinct();
-    Column foreign =
-        when(
-                col(Cols.CLAIMED_COUNTRY)
-                    .isNotNull()
-                    .and(
-                        col(Cols.IP_COUNTRY)
-                            .isNull()
-                            .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
-                1.0)
-            .otherwise(0.0);
-    return onAddress
-        .join(
-            atHomeElsewhere,
-            col(RELAY_IP).equalTo(col("_aip")).and(col(Cols.ACCOUNT_ID).equalTo(col("_aacc"))),
-            "left")
-        .groupBy(col(RELAY_IP))
-        .agg(
-            countDistinct(col(Cols.CLAIMED_COUNTRY)).as("_countries"),
-            // 0/1 values: a plain avg is exact in any order
-            avg(foreign).as("_foreign"),
-            avg(when(col("_aacc").isNotNull(), 1.0).otherwise(0.0)).as("_at_home"))
-        .filter(
-            col("_countries")
-                .geq(RELAY_MIN_COUNTRIES)
-                .and(col("_foreign").geq(RELAY_MIN_FOREIGN_SHARE))
-                .and(col("_at_home").geq(RELAY_MIN_AT_HOME_SHARE)))
-        .select(col(RELAY_IP));
   }
 }

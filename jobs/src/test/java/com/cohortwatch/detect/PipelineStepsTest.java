@@ -175,25 +175,33 @@ class PipelineStepsTest {
     return Links.memberships(daily, data.payouts(spark()), ipInfo(data));
   }
 
+  /** Four countries, and a residential /24 of home lines in each (HOME_NETS[c] + ".0/24"). */
+  static final String[] HOME_COUNTRIES = {"IN", "EG", "PK", "TR"};
+
+  static final String[] HOME_NETS = {"203.0.10", "203.0.11", "203.0.12", "203.0.13"};
+
+  private static TestData withHomeLines(TestData data) {
+    for (int c = 0; c < HOME_COUNTRIES.length; c++) {
+      data.intel(
+          HOME_NETS[c] + ".0/24",
+          String.format("cb000%x00", 10 + c),
+          String.format("cb000%xff", 10 + c),
+          24,
+          HOME_COUNTRIES[c],
+          "residential");
+    }
+    return data;
+  }
+
   @Test
   void anAddressOfPeopleAtHomeInManyCountriesIsNoStarButACallCentresIs() {
     // Eight accounts on each of two addresses no intel range covers (star-sized with pair cap 3,
     // star max 10), claiming four countries. Through 192.0.2.1 the users of a VPN exit, each of
-    // whom
-    // also logs in from a home line in the country it claims; through 192.0.2.2 a call centre's
-    // operators, who log in from nowhere else.
-    String[] countries = {"IN", "EG", "PK", "TR"};
-    String[] homeNets = {"203.0.10", "203.0.11", "203.0.12", "203.0.13"};
-    TestData data = new TestData();
-    for (int c = 0; c < countries.length; c++) {
-      data.intel(
-          homeNets[c] + ".0/24",
-          String.format("cb000%x00", 10 + c),
-          String.format("cb000%xff", 10 + c),
-          24,
-          countries[c],
-          "residential");
-    }
+    // whom also logs in from a home line in the country it claims; through 192.0.2.2 a call
+    // centre's operators, who log in from nowhere else.
+    String[] countries = HOME_COUNTRIES;
+    String[] homeNets = HOME_NETS;
+    TestData data = withHomeLines(new TestData());
     for (int i = 0; i < 8; i++) {
       String country = countries[i % 4];
       data.account("user-" + i, country, "UTC", DAY, "individual")
@@ -212,6 +220,63 @@ class PipelineStepsTest {
             .map(r -> r.getString(0))
             .collect(Collectors.toList());
     assertThat(starAddresses).containsExactly("192.0.2.2");
+  }
+
+  @Test
+  void aBlockOfUnlabelledAddressesWhoseUsersAlsoLogInAtHomeIsTreatedAsAVpnExit() {
+    // No intel range covers 192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24. Through three
+    // addresses of 192.0.2.0/24, the users of a small VPN provider (four countries), each of whom
+    // also logs in from a home line in the country it claims; through two of 198.51.100.0/24, a
+    // call centre's operators, who log in from nowhere else; through the single address
+    // 203.0.113.7, a proxy ring's leak: same signature as the exit, but one address.
+    String[] countries = HOME_COUNTRIES;
+    String[] homeNets = HOME_NETS;
+    TestData data = withHomeLines(new TestData());
+    for (int i = 0; i < 8; i++) {
+      String country = countries[i % 4];
+      String home = homeNets[i % 4] + "." + (i + 1);
+      data.account("user-" + i, country, "UTC", DAY, "individual")
+          .account("operator-" + i, country, "UTC", DAY, "individual")
+          .account("proxied-" + i, country, "UTC", DAY, "individual")
+          .login("user-" + i, DAY, 10, i, "192.0.2." + (1 + i % 3), "u" + i)
+          .login("user-" + i, DAY.minusDays(1), 10, i, "192.0.2." + (1 + (i + 1) % 3), "u" + i)
+          .login("user-" + i, DAY, 18, i, home, "u" + i)
+          .login("operator-" + i, DAY, 10, i, "198.51.100." + (1 + i % 2), "o" + i)
+          .login("proxied-" + i, DAY, 10, i, "203.0.113.7", "p" + i)
+          .login("proxied-" + i, DAY, 18, i, homeNets[i % 4] + "." + (100 + i), "p" + i);
+    }
+    Dataset<Row> labelled = ipInfo(data);
+    Dataset<Row> memberships = memberships(data);
+    Dataset<Row> exits = Exits.inferred(memberships, labelled, data.accounts(spark()), 24, 48);
+    List<String> exitAddresses =
+        exits.select(Cols.IP).collectAsList().stream()
+            .map(r -> r.getString(0))
+            .collect(Collectors.toList());
+    assertThat(exitAddresses).containsExactlyInAnyOrder("192.0.2.1", "192.0.2.2", "192.0.2.3");
+
+    // Relabelled, the exit is a VPN exit of its own block (for exit twins), and a link through it
+    // weighs what a VPN exit's does; the home lines keep their label.
+    Map<String, Row> info =
+        Exits.relabel(labelled, exits).collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.<String>getAs(Cols.IP), r -> r));
+    assertThat(info.get("192.0.2.1").<String>getAs(Cols.USAGE_TYPE)).isEqualTo("vpn");
+    assertThat(info.get("192.0.2.1").<String>getAs(Cols.ASN)).isEqualTo("exits:192.0.2.0/24");
+    assertThat(info.get("198.51.100.1").<String>getAs(Cols.USAGE_TYPE)).isNull();
+    assertThat(info.get("203.0.10.1").<String>getAs(Cols.USAGE_TYPE)).isEqualTo("residential");
+    Map<String, Double> weightBefore = ipWeights(memberships);
+    Map<String, Double> weightAfter = ipWeights(Exits.relabelMemberships(memberships, exits));
+    assertThat(weightAfter.get("192.0.2.1")).isLessThan(weightBefore.get("192.0.2.1") * 0.6);
+    assertThat(weightAfter.get("198.51.100.1")).isEqualTo(weightBefore.get("198.51.100.1"));
+    assertThat(weightAfter.get("203.0.113.7")).isEqualTo(weightBefore.get("203.0.113.7"));
+  }
+
+  private static Map<String, Double> ipWeights(Dataset<Row> memberships) {
+    return memberships.filter(col(Cols.ATTR_TYPE).equalTo("ip")).collectAsList().stream()
+        .collect(
+            Collectors.toMap(
+                r -> r.<String>getAs(Cols.ATTR_VALUE),
+                r -> r.<Double>getAs(Cols.WEIGHT),
+                (x, y) -> x));
   }
 
   @Test
