@@ -161,7 +161,10 @@ public final class Detection {
     Dataset<Row> pairWeights = cache(Links.pairWeights(links), cached);
     // Several joins deep and read four times (graph edges, graph vertices, attachment, evidence).
     Dataset<Row> stars =
-        cache(Links.starHubs(memberships, ipInfo, in.accounts(), linkParams), cached);
+        cache(
+            Links.starHubs(memberships, ipInfo, in.accounts(), linkParams)
+                .unionByName(Links.cohortStars(memberships, ipInfo, in.accounts(), linkParams)),
+            cached);
     Dataset<Row> members =
         stages.stage(
             "cluster",

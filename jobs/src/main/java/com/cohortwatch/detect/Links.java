@@ -1,6 +1,7 @@
 package com.cohortwatch.detect;
 
 import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -12,6 +13,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -537,5 +539,113 @@ public final class Links {
             .equalTo(lit(Rollups.IP))
             .and(col(Cols.ATTR_VALUE).equalTo(relays.col(Exits.EXIT_KEY))),
         "left_anti");
+  }
+
+  /** A cohort star needs at least this many accounts made in one batch on the address ... */
+  static final long COHORT_STAR_MIN_BATCH = 4;
+
+  /** ... and the batch must be at least this share of the address's accounts. */
+  static final double COHORT_STAR_MIN_SHARE = 1.0 / 3;
+
+  /**
+   * Cohort stars: on one address below the hub size (residential, hosting, business or unlabelled),
+   * a batch of at least {@link #COHORT_STAR_MIN_BATCH} accounts created within {@code cohortDays}
+   * of each other, at least a third of the address's accounts, claiming at least two countries and
+   * nearly all ({@link Exits#MIN_FOREIGN_SHARE}) other than the address's. The batch joins as one
+   * star vertex. It is the trace a proxy ring leaves: each identity works through a residential
+   * proxy of its own in the country it claims, so no two share an address for long, but a batch of
+   * them made in one fortnight slips out through the operators' own line now and then; one such
+   * address links no pair strongly (21 accounts: 0.5 each), and the batch is what strangers on an
+   * address abroad, made months or years apart, do not have. Mobile, campus and anonymising
+   * addresses are left out: there strangers are many, and exits have their own test ({@link
+   * #exitTwins}).
+   *
+   * @param memberships {@link #memberships}
+   * @param ipInfo ip, ip_country of the window's addresses
+   * @param accounts account_id, created_at, claimed_country
+   * @return rows in the shape of {@link #starHubs}, attr_type {@code cohort}, attr_value the
+   *     address
+   */
+  public static Dataset<Row> cohortStars(
+      Dataset<Row> memberships, Dataset<Row> ipInfo, Dataset<Row> accounts, Params p) {
+    Dataset<Row> made =
+        accounts
+            .filter(col(Cols.CREATED_AT).isNotNull())
+            .select(
+                col(Cols.ACCOUNT_ID).as("_macc"),
+                col(Cols.CREATED_AT).cast("long").as("_t"),
+                col(Cols.CLAIMED_COUNTRY));
+    Dataset<Row> countries = ipInfo.select(col(Cols.IP).as("_sip"), col(Cols.IP_COUNTRY));
+    Dataset<Row> on =
+        memberships
+            .filter(
+                col(Cols.ATTR_TYPE)
+                    .equalTo(Rollups.IP)
+                    .and(col(Cols.N_ACCOUNTS).geq(COHORT_STAR_MIN_BATCH))
+                    .and(col(Cols.N_ACCOUNTS).leq(p.pairCap()))
+                    .and(
+                        coalesce(col(Cols.USAGE_TYPE), lit("unknown"))
+                            .isin("residential", "hosting", "business", "unknown")))
+            .select(
+                col(Cols.ATTR_VALUE),
+                col(Cols.ACCOUNT_ID),
+                col(Cols.N_ACCOUNTS),
+                col(Cols.FIRST_SEEN),
+                col(Cols.LAST_SEEN),
+                col(Cols.LOGINS))
+            .join(made, col(Cols.ACCOUNT_ID).equalTo(col("_macc")))
+            .join(countries, col(Cols.ATTR_VALUE).equalTo(col("_sip")), "left");
+    long span = p.cohortDays() * 86_400L;
+    // Per address the batch: the members made within the window after one member, the largest
+    // such set (the earliest on a tie, so reruns agree).
+    Dataset<Row> anchors =
+        on.withColumn(
+                "_batch",
+                count(lit(1))
+                    .over(
+                        Window.partitionBy(col(Cols.ATTR_VALUE))
+                            .orderBy(col("_t"))
+                            .rangeBetween(0, span)))
+            .groupBy(col(Cols.ATTR_VALUE).as("_aip"))
+            .agg(max(struct(col("_batch"), col("_t").unary_$minus().as("_neg_t"))).as("_best"))
+            .select(
+                col("_aip"),
+                col("_best").getField("_batch").as("_batch"),
+                col("_best").getField("_neg_t").unary_$minus().as("_from"));
+    Dataset<Row> batch =
+        on.join(anchors, col(Cols.ATTR_VALUE).equalTo(col("_aip")))
+            .filter(
+                col("_batch")
+                    .geq(COHORT_STAR_MIN_BATCH)
+                    .and(col("_batch").geq(col(Cols.N_ACCOUNTS).multiply(COHORT_STAR_MIN_SHARE)))
+                    .and(col("_t").between(col("_from"), col("_from").plus(span))));
+    Column foreign =
+        when(
+                col(Cols.CLAIMED_COUNTRY)
+                    .isNotNull()
+                    .and(
+                        col(Cols.IP_COUNTRY)
+                            .isNull()
+                            .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
+                1.0)
+            .otherwise(0.0);
+    Dataset<Row> abroad =
+        batch
+            .groupBy(col(Cols.ATTR_VALUE).as("_fip"))
+            .agg(
+                countDistinct(col(Cols.CLAIMED_COUNTRY)).as("_claims"),
+                // 0/1 values: a plain avg is exact in any order
+                avg(foreign).as("_foreign"))
+            .filter(col("_claims").geq(2).and(col("_foreign").geq(Exits.MIN_FOREIGN_SHARE)));
+    return batch
+        .join(abroad, col(Cols.ATTR_VALUE).equalTo(col("_fip")), "left_semi")
+        .select(
+            lit(Rollups.COHORT).as(Cols.ATTR_TYPE),
+            col(Cols.ATTR_VALUE),
+            col(Cols.ACCOUNT_ID),
+            col("_batch").as(Cols.N_ACCOUNTS),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.LOGINS));
   }
 }

@@ -270,6 +270,43 @@ class PipelineStepsTest {
     assertThat(weightAfter.get("203.0.113.7")).isEqualTo(weightBefore.get("203.0.113.7"));
   }
 
+  @Test
+  void aBatchOfAccountsMadeTogetherThatLeaksThroughOneAddressAbroadIsAStar() {
+    // 198.51.100.9 (no intel: no country): five identities made within ten days, claiming three
+    // countries, among three strangers made years apart. 203.0.10.5, a home line in India: five
+    // accounts made together that claim India (a family, an office). 198.51.100.10: six accounts
+    // claiming many countries, made a month apart each.
+    TestData data = withHomeLines(new TestData());
+    for (int i = 0; i < 5; i++) {
+      data.account("ring-" + i, HOME_COUNTRIES[i % 3], "UTC", DAY.minusDays(300 + 2 * i), "x")
+          .login("ring-" + i, DAY, 3, i, "198.51.100.9", "r" + i)
+          .account("family-" + i, "IN", "UTC", DAY.minusDays(100 + i), "x")
+          .login("family-" + i, DAY, 18, i, "203.0.10.5", "f" + i);
+    }
+    for (int i = 0; i < 3; i++) {
+      data.account("stranger-" + i, "TR", "UTC", DAY.minusDays(800 + 400 * i), "x")
+          .login("stranger-" + i, DAY, 9, i, "198.51.100.9", "s" + i);
+    }
+    for (int i = 0; i < 6; i++) {
+      data.account("apart-" + i, HOME_COUNTRIES[i % 4], "UTC", DAY.minusDays(30 * i), "x")
+          .login("apart-" + i, DAY, 12, i, "198.51.100.10", "a" + i);
+    }
+    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
+    List<Row> stars =
+        Links.cohortStars(memberships(data), ipInfo(data), data.accounts(spark()), params)
+            .collectAsList();
+    assertThat(stars)
+        .extracting(r -> r.<String>getAs(Cols.ACCOUNT_ID))
+        .containsExactlyInAnyOrder("ring-0", "ring-1", "ring-2", "ring-3", "ring-4");
+    assertThat(stars)
+        .allSatisfy(
+            r -> {
+              assertThat(r.<String>getAs(Cols.ATTR_TYPE)).isEqualTo(Rollups.COHORT);
+              assertThat(r.<String>getAs(Cols.ATTR_VALUE)).isEqualTo("198.51.100.9");
+              assertThat(r.<Long>getAs(Cols.N_ACCOUNTS)).isEqualTo(5L);
+            });
+  }
+
   private static Map<String, Double> ipWeights(Dataset<Row> memberships) {
     return memberships.filter(col(Cols.ATTR_TYPE).equalTo("ip")).collectAsList().stream()
         .collect(
