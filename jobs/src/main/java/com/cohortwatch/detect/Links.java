@@ -182,6 +182,9 @@ public final class Links {
             Cols.WEIGHT, col(KIND_WEIGHT).multiply(rarity(col(Cols.N_ACCOUNTS).cast("double"))));
   }
 
+  /** What a shared address one of the two accounts used on one day only weighs, as a share. */
+  static final double VISIT_DISCOUNT = 0.7;
+
   /** Pairs of accounts sharing an attribute that is not a hub (n <= pairCap). */
   public static Dataset<Row> attributePairs(Dataset<Row> memberships, Params p) {
     Dataset<Row> small =
@@ -194,6 +197,7 @@ public final class Links {
             col(Cols.FIRST_SEEN).as("_fa"),
             col(Cols.LAST_SEEN).as("_la"),
             col(Cols.LOGINS).as("_na"),
+            col(ACTIVE_DAYS).as("_da"),
             col(Cols.WEIGHT));
     Dataset<Row> right =
         small.select(
@@ -202,7 +206,12 @@ public final class Links {
             col(Cols.ACCOUNT_ID).as(Cols.ACCOUNT_B),
             col(Cols.FIRST_SEEN).as("_fb"),
             col(Cols.LAST_SEEN).as("_lb"),
-            col(Cols.LOGINS).as("_nb"));
+            col(Cols.LOGINS).as("_nb"),
+            col(ACTIVE_DAYS).as("_db"));
+    // An address one of the two used on a single day is a visit (a traveller at a friend's, a
+    // guest on the home line), not a shared home: it weighs less than one both keep using. (Its
+    // subnet too was tried: it lost a farm operator on a training world and spared no one more.)
+    Column visit = col("_t").equalTo(Rollups.IP).and(least(col("_da"), col("_db")).leq(1));
     return left.join(
             right,
             col("_t")
@@ -214,7 +223,9 @@ public final class Links {
             col(Cols.ACCOUNT_B),
             col("_t").as(Cols.LINK_TYPE),
             col("_v").as(Cols.ATTRIBUTE),
-            col(Cols.WEIGHT),
+            when(visit, col(Cols.WEIGHT).multiply(VISIT_DISCOUNT))
+                .otherwise(col(Cols.WEIGHT))
+                .as(Cols.WEIGHT),
             greatest(col("_fa"), col("_fb")).as(Cols.FIRST_SEEN),
             least(col("_la"), col("_lb")).as(Cols.LAST_SEEN),
             least(col("_na"), col("_nb")).as(Cols.EVENTS));

@@ -317,6 +317,35 @@ class PipelineStepsTest {
   }
 
   @Test
+  void anAddressOneOfTheTwoUsedOnOneDayOnlyIsAVisitAndWeighsLess() {
+    // 203.0.10.7: a couple's home line on three days each; 203.0.10.8: a home line a guest used
+    // on one day (twice), its owner on three.
+    TestData data = withHomeLines(new TestData());
+    for (int d = 0; d < 3; d++) {
+      data.login("partner-a", DAY.minusDays(d), 8, 0, "203.0.10.7", "pa")
+          .login("partner-b", DAY.minusDays(d), 19, 0, "203.0.10.7", "pb")
+          .login("owner", DAY.minusDays(d), 19, 0, "203.0.10.8", "ow");
+    }
+    data.login("guest", DAY, 10, 0, "203.0.10.8", "gu")
+        .login("guest", DAY, 11, 0, "203.0.10.8", "gu");
+    Dataset<Row> m = memberships(data);
+    Map<String, Double> linkWeight =
+        Links.attributePairs(m, PARAMS)
+            .filter(col(Cols.LINK_TYPE).equalTo("ip"))
+            .collectAsList()
+            .stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.ATTRIBUTE), r -> r.<Double>getAs(Cols.WEIGHT)));
+    Map<String, Double> addressWeight = ipWeights(m);
+    assertThat(linkWeight.get("203.0.10.7")).isEqualTo(addressWeight.get("203.0.10.7"));
+    assertThat(linkWeight.get("203.0.10.8"))
+        .isCloseTo(addressWeight.get("203.0.10.8") * Links.VISIT_DISCOUNT, within(1e-12));
+    // Both addresses have two accounts: the same weight before the discount.
+    assertThat(addressWeight.get("203.0.10.8")).isEqualTo(addressWeight.get("203.0.10.7"));
+  }
+
+  @Test
   void rareAttributesWeighMoreAndHubsAreNotPaired() {
     TestData data = new TestData();
     data.login("a", DAY, 1, 0, "198.51.100.1", "shared-2")
