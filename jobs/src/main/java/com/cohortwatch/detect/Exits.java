@@ -76,16 +76,6 @@ public final class Exits {
                     .equalTo(homes.col(Cols.ACCOUNT_ID))
                     .and(col(HOME_KEY).notEqual(col("_ek"))),
                 "left_semi");
-    Column foreign =
-        when(
-                col(Cols.CLAIMED_COUNTRY)
-                    .isNotNull()
-                    .and(
-                        col(Cols.IP_COUNTRY)
-                            .isNull()
-                            .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
-                1.0)
-            .otherwise(0.0);
     return uses.join(
             atHomeElsewhere,
             col(EXIT_KEY).equalTo(col("_ek")).and(col(Cols.ACCOUNT_ID).equalTo(col("_ea"))),
@@ -94,7 +84,7 @@ public final class Exits {
         .agg(
             countDistinct(col(Cols.CLAIMED_COUNTRY)).as("_countries"),
             // 0/1 values: a plain avg is exact in any order
-            avg(foreign).as("_foreign"),
+            avg(claimsAnotherCountry()).as("_foreign"),
             avg(when(col("_ea").isNotNull(), 1.0).otherwise(0.0)).as("_at_home"))
         .filter(
             col("_countries")
@@ -218,6 +208,22 @@ public final class Exits {
             Cols.WEIGHT,
             col(Links.KIND_WEIGHT).multiply(Links.rarity(col(Cols.N_ACCOUNTS).cast("double"))))
         .drop("_xip");
+  }
+
+  /**
+   * 1 when the account claims another country than the address's, or the address has none; 0 when
+   * they match or the account claims none (columns claimed_country, ip_country).
+   */
+  static Column claimsAnotherCountry() {
+    return when(
+            col(Cols.CLAIMED_COUNTRY)
+                .isNotNull()
+                .and(
+                    col(Cols.IP_COUNTRY)
+                        .isNull()
+                        .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
+            1.0)
+        .otherwise(0.0);
   }
 
   /** account_id, claimed_country. */

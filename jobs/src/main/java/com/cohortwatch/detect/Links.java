@@ -198,6 +198,7 @@ public final class Links {
             col(Cols.LAST_SEEN).as("_la"),
             col(Cols.LOGINS).as("_na"),
             col(ACTIVE_DAYS).as("_da"),
+            col(Cols.USAGE_TYPE).as("_u"),
             col(Cols.WEIGHT));
     Dataset<Row> right =
         small.select(
@@ -208,10 +209,16 @@ public final class Links {
             col(Cols.LAST_SEEN).as("_lb"),
             col(Cols.LOGINS).as("_nb"),
             col(ACTIVE_DAYS).as("_db"));
-    // An address one of the two used on a single day is a visit (a traveller at a friend's, a
-    // guest on the home line), not a shared home: it weighs less than one both keep using. (Its
-    // subnet too was tried: it lost a farm operator on a training world and spared no one more.)
-    Column visit = col("_t").equalTo(Rollups.IP).and(least(col("_da"), col("_db")).leq(1));
+    // An ordinary address one of the two used on a single day is a visit (a traveller at a
+    // friend's, a guest on the home line), not a shared home: it weighs less than one both keep
+    // using. Not an anonymising exit: a ring that works through the same exits a day each is no
+    // visitor. (The visit's subnet too was tried: it lost a farm operator on a training world and
+    // spared no one more.)
+    Column visit =
+        col("_t")
+            .equalTo(Rollups.IP)
+            .and(Enrichment.anonymising(col("_u")).unary_$bang())
+            .and(least(col("_da"), col("_db")).leq(1));
     return left.join(
             right,
             col("_t")
@@ -630,23 +637,13 @@ public final class Links {
                     .geq(COHORT_STAR_MIN_BATCH)
                     .and(col("_batch").geq(col(Cols.N_ACCOUNTS).multiply(COHORT_STAR_MIN_SHARE)))
                     .and(col("_t").between(col("_from"), col("_from").plus(span))));
-    Column foreign =
-        when(
-                col(Cols.CLAIMED_COUNTRY)
-                    .isNotNull()
-                    .and(
-                        col(Cols.IP_COUNTRY)
-                            .isNull()
-                            .or(col(Cols.IP_COUNTRY).notEqual(col(Cols.CLAIMED_COUNTRY)))),
-                1.0)
-            .otherwise(0.0);
     Dataset<Row> abroad =
         batch
             .groupBy(col(Cols.ATTR_VALUE).as("_fip"))
             .agg(
                 countDistinct(col(Cols.CLAIMED_COUNTRY)).as("_claims"),
                 // 0/1 values: a plain avg is exact in any order
-                avg(foreign).as("_foreign"))
+                avg(Exits.claimsAnotherCountry()).as("_foreign"))
             .filter(col("_claims").geq(2).and(col("_foreign").geq(Exits.MIN_FOREIGN_SHARE)));
     return batch
         .join(abroad, col(Cols.ATTR_VALUE).equalTo(col("_fip")), "left_semi")

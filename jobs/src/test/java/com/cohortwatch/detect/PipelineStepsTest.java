@@ -412,8 +412,11 @@ class PipelineStepsTest {
             .account("c", "US", "America/Chicago", DAY.minusDays(425), "individual")
             .account("d", "PL", "Europe/Warsaw", DAY.minusDays(61), "individual");
     for (String account : List.of("a", "b", "c")) {
-      data.login(account, DAY, 3, 0, "203.0.113.5", "d" + account);
-      data.login(account, DAY.minusDays(1), 4, 0, "203.0.113.6", "d" + account);
+      // each address on two days: shared use, not a visit (Links.VISIT_DISCOUNT)
+      for (int d = 0; d < 2; d++) {
+        data.login(account, DAY.minusDays(2 * d), 3, 0, "203.0.113.5", "d" + account);
+        data.login(account, DAY.minusDays(2 * d + 1), 4, 0, "203.0.113.6", "d" + account);
+      }
     }
     data.login("d", DAY, 9, 0, "203.0.113.5", "dd");
     Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
