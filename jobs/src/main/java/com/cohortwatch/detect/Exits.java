@@ -203,11 +203,8 @@ public final class Exits {
             "left")
         .withColumn(
             Cols.USAGE_TYPE, when(inferred, lit(INFERRED_USAGE)).otherwise(col(Cols.USAGE_TYPE)))
-        .withColumn(Links.KIND_WEIGHT, Links.kindWeight(col(Cols.ATTR_TYPE), col(Cols.USAGE_TYPE)))
-        .withColumn(
-            Cols.WEIGHT,
-            col(Links.KIND_WEIGHT).multiply(Links.rarity(col(Cols.N_ACCOUNTS).cast("double"))))
-        .drop("_xip");
+        .drop("_xip")
+        .transform(Links::weighed);
   }
 
   /**

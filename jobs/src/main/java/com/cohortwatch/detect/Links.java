@@ -177,6 +177,16 @@ public final class Links {
                 .and(joined.col(Cols.ATTR_VALUE).equalTo(usage.col("_ip"))),
             "left")
         .drop("_ip")
+        .transform(Links::weighed);
+  }
+
+  /**
+   * The kind weight and weight of memberships from their attribute type, usage and account count:
+   * set by {@link #memberships}, and again when an address's usage is revised ({@link
+   * Exits#relabelMemberships}).
+   */
+  static Dataset<Row> weighed(Dataset<Row> memberships) {
+    return memberships
         .withColumn(KIND_WEIGHT, kindWeight(col(Cols.ATTR_TYPE), col(Cols.USAGE_TYPE)))
         .withColumn(
             Cols.WEIGHT, col(KIND_WEIGHT).multiply(rarity(col(Cols.N_ACCOUNTS).cast("double"))));
