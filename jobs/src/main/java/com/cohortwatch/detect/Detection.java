@@ -138,16 +138,19 @@ public final class Detection {
     Dataset<Row> ipInfo = cache(Exits.relabel(labelled, exits), cached);
     Dataset<Row> memberships = Exits.relabelMemberships(asLabelled, exits);
     Dataset<Row> activeDays = activeDays(ipDaily);
+    // Read by the handover batches and by the account features.
+    Dataset<Row> handovers = cache(Features.handovers(memberships), cached);
     Dataset<Row> links =
         stages.stage(
             "link",
             () -> {
-              // Read three times: as links, for the exit twins and for the cohort pairs.
+              // Read four times: as links, for the exit twins, the cohort and the handover pairs.
               Dataset<Row> shared = cache(Links.attributePairs(memberships, linkParams), cached);
               Dataset<Row> twins = Links.exitTwins(shared, memberships, ipInfo, linkParams);
               return cache(
                   shared
                       .unionByName(Links.cohortPairs(shared, in.accounts(), twins, linkParams))
+                      .unionByName(Links.handoverPairs(shared, handovers, ipInfo, linkParams))
                       .unionByName(
                           Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
                   cached);
@@ -182,12 +185,7 @@ public final class Detection {
           Dataset<Row> accountFeatures =
               cache(
                   Features.accountFeatures(
-                      ipDaily,
-                      ipInfo,
-                      in.accounts(),
-                      memberships,
-                      Features.handovers(memberships),
-                      in.runDate()),
+                      ipDaily, ipInfo, in.accounts(), memberships, handovers, in.runDate()),
                   cached);
           double medium = s.getDouble(Settings.TIER_MEDIUM);
           double high = s.getDouble(Settings.TIER_HIGH);

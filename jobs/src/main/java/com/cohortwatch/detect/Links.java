@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.exp;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -15,6 +16,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
@@ -98,6 +100,12 @@ public final class Links {
 
   /** An exit-twin link at full strength weighs as much as a full co-login link. */
   static final double TWIN_WEIGHT = 0.85;
+
+  /**
+   * A handover batch's link ({@link #handoverPairs}) weighs as much as an exit twin pair at its
+   * gate: enough to join a cluster alone.
+   */
+  static final double HANDOVER_WEIGHT = 0.68;
 
   /** How much sharing this kind of attribute says about common control, before rarity. */
   static Column kindWeight(Column attrType, Column usage) {
@@ -331,6 +339,60 @@ public final class Links {
             lit(Rollups.COHORT).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
             greatest(rest, lit(TWIN_WEIGHT).multiply(col(TWIN_STRENGTH))).as(Cols.WEIGHT),
+            col(Cols.FIRST_SEEN),
+            col(Cols.LAST_SEEN),
+            col(Cols.EVENTS));
+  }
+
+  /**
+   * Handover batches, the cohort link's third gate: two accounts that both changed hands ({@link
+   * Features#handovers}) within {@code cohortDays} of each other and have since both used one
+   * address below the hub size (not a mobile or campus address, where strangers are many). A ring
+   * that rents aged accounts takes them over in one campaign and then works them through its own
+   * residential proxies, which make each account look like its honest first owner; what slips out
+   * is an exit or the operators' own line that several of the new holders use. Strangers do not
+   * replace every device and network of their accounts in the same fortnight and then meet on one
+   * address; the handover alone is not scored (a mobile user who replaces a phone is cut the same
+   * way), but two of them meeting is a batch. The link weighs {@link #HANDOVER_WEIGHT} whatever the
+   * address's own weight: the address is one a VPN's users or a neighbourhood share, and it is the
+   * coincidence of the two handovers, not the address, that is the evidence.
+   *
+   * @param pairs the attribute pairs of {@link #attributePairs}
+   * @param handovers account_id, handover_date of {@link Features#handovers}
+   * @param ipInfo ip, usage_type of the window's addresses
+   */
+  public static Dataset<Row> handoverPairs(
+      Dataset<Row> pairs, Dataset<Row> handovers, Dataset<Row> ipInfo, Params p) {
+    Dataset<Row> crowded =
+        ipInfo
+            .filter(col(Cols.USAGE_TYPE).isin("mobile", "education"))
+            .select(col(Cols.IP).as(Cols.ATTRIBUTE));
+    Dataset<Row> handA =
+        handovers.select(col(Cols.ACCOUNT_ID).as("_ha"), col(Features.HANDOVER_DATE).as("_da"));
+    Dataset<Row> handB =
+        handovers.select(col(Cols.ACCOUNT_ID).as("_hb"), col(Features.HANDOVER_DATE).as("_db"));
+    return pairs
+        .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+        .join(crowded, JavaConverters.asScalaBuffer(List.of(Cols.ATTRIBUTE)).toSeq(), "left_anti")
+        .join(handA, col(Cols.ACCOUNT_A).equalTo(col("_ha")))
+        .join(handB, col(Cols.ACCOUNT_B).equalTo(col("_hb")))
+        // both used the address after both handovers: it is the new holders' address
+        .filter(
+            abs(datediff(col("_da"), col("_db")))
+                .leq(p.cohortDays())
+                .and(to_date(col(Cols.LAST_SEEN)).geq(greatest(col("_da"), col("_db")))))
+        .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+        .agg(
+            min(Cols.ATTRIBUTE).as(Cols.ATTRIBUTE),
+            min(Cols.FIRST_SEEN).as(Cols.FIRST_SEEN),
+            max(Cols.LAST_SEEN).as(Cols.LAST_SEEN),
+            sum(Cols.EVENTS).cast("long").as(Cols.EVENTS))
+        .select(
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+            col(Cols.ATTRIBUTE),
+            lit(HANDOVER_WEIGHT).as(Cols.WEIGHT),
             col(Cols.FIRST_SEEN),
             col(Cols.LAST_SEEN),
             col(Cols.EVENTS));

@@ -918,6 +918,50 @@ class PipelineStepsTest {
     assertThat(f.get("new-phone").<Object>getAs(Features.HANDOVER_DATE)).isNull();
   }
 
+  @Test
+  void accountsThatChangedHandsTogetherAndThenMeetOnOneAddressAreABatch() {
+    LocalDate start = DAY.minusDays(25);
+    TestData data =
+        new TestData()
+            .intel("198.51.100.0/24", "c6336400", "c63364ff", 24, "NL", "vpn")
+            .intel("203.0.113.0/24", "cb007100", "cb0071ff", 24, "US", "residential")
+            .intel("192.0.2.0/24", "c0000200", "c00002ff", 24, "US", "mobile");
+    for (String a : List.of("r1", "r2", "r3", "r4", "old")) {
+      data.account(a, "US", "America/New_York", start.minusDays(900), "individual");
+    }
+    for (int d = 0; d < 25; d++) {
+      LocalDate day = start.plusDays(d);
+      // r1 and r2 change hands on days 20 and 22, then both use one exit (once each suffices)
+      data.login("r1", day, 15, 0, d >= 20 ? "198.51.100.9" : "203.0.113.1", d >= 20 ? "n1" : "o1");
+      data.login("r2", day, 15, 5, d >= 22 ? "198.51.100.9" : "203.0.113.2", d >= 22 ? "n2" : "o2");
+      // r3 changes hands on day 21 too, but meets r1 only on a carrier's mobile address
+      data.login("r3", day, 16, 0, d >= 21 ? "192.0.2.7" : "203.0.113.3", d >= 21 ? "n3" : "o3");
+      if (d == 23) {
+        data.login("r1", day, 16, 5, "192.0.2.7", "n1");
+      }
+      // r4 changed hands on day 2, eighteen days before r1: no batch
+      data.login("r4", day, 17, 0, d >= 2 ? "198.51.100.9" : "203.0.113.4", d >= 2 ? "n4" : "o4");
+      // an honest user of the exit who never changed hands
+      data.login("old", day, 18, 0, "198.51.100.9", "v");
+    }
+    FeatureInputs in = FeatureInputs.of(data);
+    Dataset<Row> handovers = Features.handovers(in.memberships());
+    assertThat(handovers.collectAsList())
+        .extracting(r -> r.getString(0))
+        .containsExactlyInAnyOrder("r1", "r2", "r3", "r4");
+    Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
+    Dataset<Row> shared = Links.attributePairs(in.memberships(), params);
+    List<Row> batch = Links.handoverPairs(shared, handovers, in.ipInfo(), params).collectAsList();
+    assertThat(batch)
+        .extracting(r -> r.getAs(Cols.ACCOUNT_A) + "-" + r.getAs(Cols.ACCOUNT_B))
+        .containsExactly("r1-r2");
+    Row link = batch.get(0);
+    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(Rollups.COHORT);
+    assertThat(link.<String>getAs(Cols.ATTRIBUTE)).isEqualTo("198.51.100.9");
+    // alone the busy exit weighs little; the batch joins a cluster
+    assertThat(link.<Double>getAs(Cols.WEIGHT)).isGreaterThanOrEqualTo(params.minLinkWeight());
+  }
+
   /** What the account features read, built from a few hand-made logins and intel ranges. */
   private record FeatureInputs(
       Dataset<Row> ipDaily, Dataset<Row> ipInfo, Dataset<Row> memberships) {
