@@ -1,16 +1,19 @@
 package com.cohortwatch.detect;
 
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.array_sort;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
@@ -18,6 +21,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.percentile_approx;
 import static org.apache.spark.sql.functions.round;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
@@ -54,6 +58,10 @@ public final class Scoring {
   public static final String N_COUNTRIES = "claimed_countries_count";
   public static final String COUNTRIES = "claimed_countries";
   public static final String N_TIMEZONES = "claimed_timezones_count";
+
+  /** Claimed timezones that only one member claims. */
+  public static final String LONE_TIMEZONES = "claimed_timezones_alone";
+
   public static final String TZ_SHARE = "tz_mismatch_share";
   public static final String CREATED_SPAN_DAYS = "created_span_days";
   public static final String ANON_SHARE = "anonymised_share";
@@ -129,6 +137,7 @@ public final class Scoring {
                 countDistinct(Cols.CLAIMED_COUNTRY).as(N_COUNTRIES),
                 array_sort(collect_set(Cols.CLAIMED_COUNTRY)).as(COUNTRIES),
                 countDistinct(Cols.CLAIMED_TIMEZONE).as(N_TIMEZONES),
+                collect_list(Cols.CLAIMED_TIMEZONE).as("_zones"),
                 ExactSums.avg(col(Features.TZ_MISMATCH)).as(TZ_SHARE),
                 Features.summedHours(Cols.HOURS).as(Cols.HOURS),
                 percentile_approx(created, lit(0.1), lit(1000)).as("_c10"),
@@ -150,7 +159,8 @@ public final class Scoring {
             .withColumn(
                 CREATED_SPAN_DAYS,
                 when(col("_n_created").geq(3), col("_c90").minus(col("_c10")).divide(86400.0)))
-            .drop("_c10", "_c90", "_n_created");
+            .withColumn(LONE_TIMEZONES, loneTimezones(col("_zones")))
+            .drop("_c10", "_c90", "_n_created", "_zones");
 
     Dataset<Row> shared =
         memberships
@@ -525,6 +535,28 @@ public final class Scoring {
     return clamp01(safeDiv(col(Features.HOME_LOGINS), col(Cols.LOGINS)));
   }
 
+  /**
+   * The timezones of a cluster's claimed-timezone list that only one member claims (a quadratic
+   * count, bounded by {@code cluster.max-size} members).
+   */
+  static Column loneTimezones(Column zones) {
+    return size(
+        filter(array_distinct(zones), z -> size(filter(zones, y -> y.equalTo(z))).equalTo(1)));
+  }
+
+  /**
+   * max((claimed countries - 1) / 2, (claimed timezones - 1 - [a zone only one member claims]) /
+   * 3), capped at 1. One member's zone of its own is set aside: a mover, a traveller, or a stranger
+   * on a carrier's gateway that serves several zones claims where it lives, and two strangers on
+   * one address are no team because their claims differ by a zone. Countries are not set aside.
+   */
+  static Column identitySpread() {
+    return clamp01(
+        greatest(
+            col(N_COUNTRIES).minus(1).divide(2.0),
+            col(N_TIMEZONES).minus(1).minus(least(lit(1), col(LONE_TIMEZONES))).divide(3.0)));
+  }
+
   /** An account's own inputs, from its features. */
   private static Column ownValue(String input) {
     Column tz = clamp01(col(Features.TZ_MISMATCH));
@@ -563,10 +595,7 @@ public final class Scoring {
       case ModelInputs.IN_CLUSTER -> lit(1.0);
       case ModelInputs.CLUSTER_SIZE ->
           clamp01(org.apache.spark.sql.functions.log(size.cast("double")).divide(Math.log(100)));
-      case ModelInputs.CLUSTER_IDENTITY_SPREAD ->
-          clamp01(
-              greatest(
-                  col(N_COUNTRIES).minus(1).divide(2.0), col(N_TIMEZONES).minus(1).divide(3.0)));
+      case ModelInputs.CLUSTER_IDENTITY_SPREAD -> identitySpread();
       case ModelInputs.CLUSTER_SHARED_SHIFT -> clamp01(col(SHARED_SHIFT_SHARE));
       case ModelInputs.CLUSTER_CREATION_BURST ->
           when(

@@ -147,7 +147,8 @@ public final class ModelInputs {
               CLUSTER_IDENTITY_SPREAD,
               Sign.RAISES,
               "IDENTITY_SPREAD",
-              "max((claimed countries - 1) / 2, (claimed timezones - 1) / 3), capped at 1"),
+              "max((claimed countries - 1) / 2, (claimed timezones - 1 - [a timezone only one member"
+                  + " claims]) / 3), capped at 1"),
           new Input(
               CLUSTER_TZ_MISMATCH, Sign.RAISES, "TZ_MISMATCH", "the members' mean own_tz_mismatch"),
           new Input(

@@ -962,6 +962,64 @@ class PipelineStepsTest {
     assertThat(link.<Double>getAs(Cols.WEIGHT)).isGreaterThanOrEqualTo(params.minLinkWeight());
   }
 
+  @Test
+  void aZoneOnlyOneMemberClaimsIsSetAsideInTheIdentitySpread() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Clustering.COMPONENT, "string")
+            .add(Cols.CLAIMED_COUNTRY, "string")
+            .add(Cols.CLAIMED_TIMEZONE, "string");
+    String ny = "America/New_York";
+    String chi = "America/Chicago";
+    String la = "America/Los_Angeles";
+    List<Row> rows =
+        List.of(
+            // two strangers on one gateway, claiming where each lives
+            RowFactory.create("p1", "pair", "US", ny),
+            RowFactory.create("p2", "pair", "US", chi),
+            // three members, three zones: one set aside, two remain
+            RowFactory.create("t1", "trio", "US", ny),
+            RowFactory.create("t2", "trio", "US", chi),
+            RowFactory.create("t3", "trio", "US", la),
+            // two zones held by two members each: nothing set aside
+            RowFactory.create("q1", "quad", "US", ny),
+            RowFactory.create("q2", "quad", "US", ny),
+            RowFactory.create("q3", "quad", "US", la),
+            RowFactory.create("q4", "quad", "US", la),
+            // countries are not set aside
+            RowFactory.create("c1", "border", "US", ny),
+            RowFactory.create("c2", "border", "CA", "America/Toronto"));
+    Map<String, Double> spread = new java.util.HashMap<>();
+    for (Row r :
+        spark()
+            .createDataFrame(rows, schema)
+            .groupBy(Clustering.COMPONENT)
+            .agg(
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .countDistinct(Cols.CLAIMED_COUNTRY)
+                    .as(Scoring.N_COUNTRIES),
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .countDistinct(Cols.CLAIMED_TIMEZONE)
+                    .as(Scoring.N_TIMEZONES),
+                org.apache.spark.sql.functions.collect_list(Cols.CLAIMED_TIMEZONE).as("zones"))
+            .withColumn(Scoring.LONE_TIMEZONES, Scoring.loneTimezones(col("zones")))
+            .select(col(Clustering.COMPONENT), Scoring.identitySpread())
+            .collectAsList()) {
+      spread.put(r.getString(0), r.getDouble(1));
+    }
+    assertThat(spread.get("pair")).isZero();
+    assertThat(spread.get("trio")).isCloseTo(1.0 / 3, within(1e-9));
+    assertThat(spread.get("quad")).isCloseTo(1.0 / 3, within(1e-9));
+    assertThat(spread.get("border")).isCloseTo(0.5, within(1e-9));
+  }
+
   /** What the account features read, built from a few hand-made logins and intel ranges. */
   private record FeatureInputs(
       Dataset<Row> ipDaily, Dataset<Row> ipInfo, Dataset<Row> memberships) {

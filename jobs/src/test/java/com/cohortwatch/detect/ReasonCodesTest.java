@@ -33,6 +33,7 @@ class ReasonCodesTest {
     m.put(Scoring.N_COUNTRIES, 1L);
     m.put(Scoring.COUNTRIES, List.of("US"));
     m.put(Scoring.N_TIMEZONES, 1L);
+    m.put(Scoring.LONE_TIMEZONES, 0L);
     m.put(Scoring.TZ_SHARE, 0.0);
     m.put(Scoring.WORKING_TZ, "UTC-5");
     m.put(Scoring.WORKING_FIT, 0.7);
