@@ -97,6 +97,17 @@ public final class Detection {
         }
       };
 
+  /** account_id, attr_value, event_date of the window's days on a mobile address. */
+  static Dataset<Row> mobileDays(Dataset<Row> ipDaily, Dataset<Row> ipInfo) {
+    Dataset<Row> mobile =
+        ipInfo
+            .filter(col(Cols.USAGE_TYPE).equalTo("mobile"))
+            .select(col(Cols.IP).as(Cols.ATTR_VALUE));
+    return ipDaily
+        .select(Cols.ACCOUNT_ID, Cols.ATTR_VALUE, Cols.EVENT_DATE)
+        .join(mobile, Cols.ATTR_VALUE);
+  }
+
   public static Output run(SparkSession spark, Input in, Stages stages) {
     Settings s = in.settings();
     Date runDate = Date.valueOf(in.runDate());
@@ -196,7 +207,10 @@ public final class Detection {
                   ? null
                   : cache(Feedback.latestDecisions(in.decisions(), in.runDate()), cached);
           Dataset<Row> clusterFeatures =
-              cache(Scoring.clusterFeatures(members, accountFeatures, memberships, links), cached);
+              cache(
+                  Scoring.clusterFeatures(
+                      members, accountFeatures, memberships, links, mobileDays(ipDaily, ipInfo)),
+                  cached);
           Dataset<Row> scoredClusters =
               Scoring.scoreClusters(
                   clusterFeatures.join(ids, Clustering.COMPONENT),

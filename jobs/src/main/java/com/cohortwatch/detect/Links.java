@@ -102,6 +102,12 @@ public final class Links {
   static final double TWIN_WEIGHT = 0.85;
 
   /**
+   * Co-login meetings on this many different mobile addresses are a hotspot's laptops, not
+   * strangers on a carrier's gateway ({@link #coLoginPairs}).
+   */
+  static final int HOTSPOT_MIN_ADDRESSES = 3;
+
+  /**
    * A handover batch's link ({@link #handoverPairs}) weighs as much as an exit twin pair at its
    * gate: enough to join a cluster alone.
    */
@@ -485,6 +491,12 @@ public final class Links {
    * good share of the days they were active at all. Strangers behind one busy address meet by
    * chance on some days; a shift of operators meets on most of them.
    *
+   * <p>A meeting on a carrier's address counts less (strangers share a gateway's address at the
+   * same moment), except for a pair that meets on at least {@link #HOTSPOT_MIN_ADDRESSES} different
+   * mobile addresses: a gateway hands strangers' phones its addresses independently, so two
+   * accounts that move through them together are behind one phone, laptops on its hotspot, and that
+   * is a home line.
+   *
    * @param slots day, ip, slot, account_id rows in the window
    * @param activeDays account_id, active_days
    */
@@ -501,9 +513,15 @@ public final class Links {
                 count(lit(1)).as(Cols.EVENTS),
                 min("_d").as("_first_day"),
                 max("_d").as("_last_day"),
-                max(coLoginKind(col(Cols.USAGE_TYPE))).as("_kind"),
+                max(coLoginKind(col(Cols.USAGE_TYPE))).as("_address_kind"),
+                countDistinct(when(col(Cols.USAGE_TYPE).equalTo("mobile"), col("_i")))
+                    .as("_mobile_addresses"),
                 min("_i").as(Cols.ATTRIBUTE))
-            .filter(col("_days").geq(p.coLoginMinDays()));
+            .filter(col("_days").geq(p.coLoginMinDays()))
+            .withColumn(
+                "_kind",
+                when(col("_mobile_addresses").geq(HOTSPOT_MIN_ADDRESSES), lit(1.0))
+                    .otherwise(col("_address_kind")));
     Dataset<Row> actA =
         activeDays.select(col(Cols.ACCOUNT_ID).as("_aa"), col(ACTIVE_DAYS).as("_da"));
     Dataset<Row> actB =

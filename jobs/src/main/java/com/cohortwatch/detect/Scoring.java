@@ -75,6 +75,13 @@ public final class Scoring {
   public static final String MAX_PAYOUT_MEMBERS = "max_accounts_per_payout";
   public static final String MAX_RESIDENTIAL_MEMBERS = "max_accounts_per_residential_ip";
   public static final String CROWD_IP = "crowd_ip";
+
+  /** The most members on one mobile address on one day: laptops on one phone's hotspot. */
+  public static final String MAX_HOTSPOT_MEMBERS = "max_accounts_per_hotspot";
+
+  /** That mobile address. */
+  public static final String HOTSPOT_IP = "hotspot_ip";
+
   public static final String EXCLUSIVITY = "infrastructure_exclusivity";
   public static final String CO_LOGIN_MEMBERS = "co_login_members";
   public static final String WORKING_OFFSET = "working_hours_offset";
@@ -119,14 +126,18 @@ public final class Scoring {
   }
 
   /**
-   * Cluster features from its members' account features, the shared infrastructure and co-login
-   * links.
+   * Cluster features from its members' account features, the shared infrastructure, co-login links
+   * and the members' days on mobile addresses.
+   *
+   * @param mobileDays account_id, attr_value (the address), event_date: a day's logins from a
+   *     mobile address
    */
   public static Dataset<Row> clusterFeatures(
       Dataset<Row> members,
       Dataset<Row> accountFeatures,
       Dataset<Row> memberships,
-      Dataset<Row> links) {
+      Dataset<Row> links,
+      Dataset<Row> mobileDays) {
     String comp = Clustering.COMPONENT;
     Dataset<Row> m = members.join(accountFeatures, Cols.ACCOUNT_ID);
     Column created = unix_seconds(col(Cols.CREATED_AT));
@@ -232,6 +243,8 @@ public final class Scoring {
             .drop("_fit");
     fitted =
         fitted
+            .join(hotspots(members, mobileDays), col(comp).equalTo(col("_hc")), "left")
+            .drop("_hc")
             .join(creationBursts(m), col(comp).equalTo(col("_bc")), "left")
             .drop("_bc")
             .join(sharedShifts(m, fitted), col(comp).equalTo(col("_sc")), "left")
@@ -245,12 +258,34 @@ public final class Scoring {
           MAX_DEVICE_MEMBERS,
           MAX_PAYOUT_MEMBERS,
           MAX_RESIDENTIAL_MEMBERS,
+          MAX_HOTSPOT_MEMBERS,
           CO_LOGIN_MEMBERS,
           MAX_CREATED_21D
         }) {
       fitted = fitted.withColumn(c, coalesce(col(c), lit(0L)));
     }
     return fitted;
+  }
+
+  /**
+   * The most members of each cluster on one mobile address on one day, and that address (the
+   * greatest on a tie). Laptops on one phone's hotspot all take the address the carrier gives the
+   * phone that day; a gateway hands strangers' phones its addresses independently, so a few members
+   * of one cluster rarely land on the same one on the same day by chance.
+   *
+   * @return _hc (the cluster), {@link #MAX_HOTSPOT_MEMBERS}, {@link #HOTSPOT_IP}
+   */
+  static Dataset<Row> hotspots(Dataset<Row> members, Dataset<Row> mobileDays) {
+    return mobileDays
+        .join(members, Cols.ACCOUNT_ID)
+        .groupBy(col(Clustering.COMPONENT), col(Cols.ATTR_VALUE), col(Cols.EVENT_DATE))
+        .agg(countDistinct(Cols.ACCOUNT_ID).as("_n"))
+        .groupBy(col(Clustering.COMPONENT).as("_hc"))
+        .agg(max(struct(col("_n"), col(Cols.ATTR_VALUE))).as("_top"))
+        .select(
+            col("_hc"),
+            col("_top._n").as(MAX_HOTSPOT_MEMBERS),
+            col("_top." + Cols.ATTR_VALUE).as(HOTSPOT_IP));
   }
 
   /**
@@ -444,13 +479,13 @@ public final class Scoring {
               "a payout method is shared by %d accounts of the cluster", col(MAX_PAYOUT_MEMBERS));
       case "RESIDENTIAL_CROWD" ->
           format_string(
-              "residential address %s is used by %d accounts of the cluster (a household has a few)",
-              col(CROWD_IP), col(MAX_RESIDENTIAL_MEMBERS));
+              "%s is used by %d accounts of the cluster (a household has a few)",
+              homeLine(), homeLineMembers());
       case "HOME_FARM" ->
           format_string(
-              "%d accounts log in together from residential address %s, each on a device of its"
-                  + " own (a family shares its laptop)",
-              col(MAX_RESIDENTIAL_MEMBERS), col(CROWD_IP));
+              "%d accounts log in together from %s, each on a device of its own (a family shares"
+                  + " its laptop)",
+              homeLineMembers(), homeLine());
       case "CO_LOGIN" ->
           format_string(
               "%d of %d accounts log in from the same address within minutes of each other on many"
@@ -557,6 +592,20 @@ public final class Scoring {
             col(N_TIMEZONES).minus(1).minus(least(lit(1), col(LONE_TIMEZONES))).divide(3.0)));
   }
 
+  /** The crowded home line in words: the residential address, or the hotspot's address. */
+  private static Column homeLine() {
+    Column hotspot = coalesce(col(MAX_HOTSPOT_MEMBERS), lit(0L));
+    return when(
+            hotspot.gt(col(MAX_RESIDENTIAL_MEMBERS)),
+            concat(lit("mobile address "), col(HOTSPOT_IP), lit(" on one day (a phone's hotspot)")))
+        .otherwise(concat(lit("residential address "), col(CROWD_IP)));
+  }
+
+  /** The most members on one home line: a residential address, or a phone's hotspot. */
+  static Column homeLineMembers() {
+    return greatest(col(MAX_RESIDENTIAL_MEMBERS), coalesce(col(MAX_HOTSPOT_MEMBERS), lit(0L)));
+  }
+
   /** An account's own inputs, from its features. */
   private static Column ownValue(String input) {
     Column tz = clamp01(col(Features.TZ_MISMATCH));
@@ -606,8 +655,7 @@ public final class Scoring {
           clamp01(col(MAX_DEVICE_MEMBERS).minus(1).divide(3.0));
       case ModelInputs.CLUSTER_SHARED_PAYOUT ->
           clamp01(col(MAX_PAYOUT_MEMBERS).minus(1).divide(3.0));
-      case ModelInputs.CLUSTER_RESIDENTIAL_CROWD ->
-          clamp01(col(MAX_RESIDENTIAL_MEMBERS).minus(2).divide(3.0));
+      case ModelInputs.CLUSTER_RESIDENTIAL_CROWD -> clamp01(homeLineMembers().minus(2).divide(3.0));
       case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size));
       case ModelInputs.CLUSTER_AGENCY ->
           clamp01(col(AGENCY_SHARE))

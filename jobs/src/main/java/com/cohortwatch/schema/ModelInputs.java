@@ -187,7 +187,8 @@ public final class ModelInputs {
               CLUSTER_RESIDENTIAL_CROWD,
               Sign.RAISES,
               "RESIDENTIAL_CROWD",
-              "(most members on one residential address - 2) / 3, capped at 1"),
+              "(most members on one home line - 2) / 3, capped at 1: a residential address, or a"
+                  + " mobile address on one day (laptops on a phone's hotspot)"),
           new Input(
               CLUSTER_CO_LOGIN,
               Sign.NOT_SCORED,
@@ -222,7 +223,7 @@ public final class ModelInputs {
               Sign.RAISES,
               "HOME_FARM",
               "cluster_co_login x cluster_residential_crowd x (1 - cluster_shared_device): three or"
-                  + " more accounts at the keyboard together behind one home address, each on a"
+                  + " more accounts at the keyboard together behind one home line, each on a"
                   + " device of its own (a laptop farm keeps one laptop per identity; a family"
                   + " shares its laptop and takes turns)"));
 

@@ -377,6 +377,36 @@ class PipelineStepsTest {
   }
 
   @Test
+  void laptopsThatMoveThroughACarriersAddressesTogetherAreOneHotspot() {
+    TestData data =
+        new TestData().intel("192.0.2.0/24", "c0000200", "c00002ff", 24, "US", "mobile");
+    for (int d = 0; d < 4; d++) {
+      // behind one phone: every day the carrier hands the phone another address
+      data.login("h1", DAY.minusDays(d), 14, 0, "192.0.2." + (10 + d), "dh1");
+      data.login("h2", DAY.minusDays(d), 14, 5, "192.0.2." + (10 + d), "dh2");
+      // two phones that the gateway puts on one address at the same moment
+      data.login("g1", DAY.minusDays(d), 3, 0, "192.0.2.50", "dg1");
+      data.login("g2", DAY.minusDays(d), 3, 5, "192.0.2.50", "dg2");
+    }
+    Dataset<Row> logins = data.logins(spark());
+    Dataset<Row> slots = Rollups.ipSlots(logins, 30);
+    Dataset<Row> active =
+        Detection.activeDays(
+            Rollups.attributeDaily(logins, 24, 48).filter(col(Cols.ATTR_TYPE).equalTo("ip")));
+    Dataset<Row> ipInfo = Enrichment.ipInfo(slots.select(Cols.IP).distinct(), data.intel(spark()));
+    Map<String, Double> weights = new java.util.HashMap<>();
+    Links.coLoginPairs(slots, active, ipInfo, PARAMS)
+        .collectAsList()
+        .forEach(
+            r ->
+                weights.put(
+                    r.getAs(Cols.ACCOUNT_A) + "-" + r.getAs(Cols.ACCOUNT_B), r.getAs(Cols.WEIGHT)));
+    assertThat(weights.keySet()).containsExactlyInAnyOrder("h1-h2", "g1-g2");
+    assertThat(weights.get("h1-h2")).isCloseTo(0.85, within(1e-9));
+    assertThat(weights.get("g1-g2")).isCloseTo(0.85 * 0.3, within(1e-9));
+  }
+
+  @Test
   void coLoginNeedsRepeatedMeetingsOnMostActiveDays() {
     TestData data = new TestData();
     for (int d = 0; d < 4; d++) {

@@ -45,6 +45,8 @@ class ReasonCodesTest {
     m.put(Scoring.MAX_PAYOUT_MEMBERS, 0L);
     m.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 0L);
     m.put(Scoring.CROWD_IP, null);
+    m.put(Scoring.MAX_HOTSPOT_MEMBERS, 0L);
+    m.put(Scoring.HOTSPOT_IP, null);
     m.put(Scoring.CO_LOGIN_MEMBERS, 0L);
     m.put(Scoring.HOME_SHARE, 0.0);
     m.put(Scoring.AGENCY_SHARE, 0.0);
@@ -233,6 +235,27 @@ class ReasonCodesTest {
     family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
     family.put(Scoring.SHARED_DEVICES, 1L);
     assertThat(clusterReasons(family, shipped).getDouble(1)).isLessThan(0.6);
+  }
+
+  @Test
+  void laptopsOnOnePhonesHotspotAreAFarmToo() {
+    RiskModel shipped = RiskModel.resource(RiskModel.EMBEDDED);
+    // four accounts at the keyboard together behind one phone: on the day the carrier gave it
+    // 192.0.2.7 all four used it; no residential address at all
+    Map<String, Object> farm = neutralCluster();
+    farm.put(Scoring.SIZE, 4L);
+    farm.put(Scoring.HOME_SHARE, 1.0);
+    farm.put(Scoring.CO_LOGIN_MEMBERS, 4L);
+    farm.put(Scoring.MAX_HOTSPOT_MEMBERS, 4L);
+    farm.put(Scoring.HOTSPOT_IP, "192.0.2.7");
+    farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);
+    Row scored = clusterReasons(farm, shipped);
+    assertThat(scored.getDouble(1)).isGreaterThanOrEqualTo(0.6);
+    assertThat(texts(scored))
+        .contains(
+            "HOME_FARM: cluster c-test: 4 accounts log in together from mobile address 192.0.2.7 on"
+                + " one day (a phone's hotspot), each on a device of its own (a family shares its"
+                + " laptop)");
   }
 
   @Test
