@@ -102,7 +102,9 @@ public final class Scoring {
   public static final String MODEL_INPUTS = ModelInputs.COLUMN;
   public static final String ATTACHMENT = "attachment";
 
-  /** Per clustered account: 1.0 when created within the cluster's densest 21 days. */
+  /**
+   * Per clustered account: 1.0 when created (or handed over) within the cluster's densest 21 days.
+   */
   public static final String IN_BURST = "in_burst";
 
   /** Per clustered account: 1.0 when it works the cluster's far shift. */
@@ -289,8 +291,20 @@ public final class Scoring {
   }
 
   /**
-   * The most members created within any 21 days: a burst that survives when several rings, or a
-   * ring and a few older accounts, share one cluster (a percentile span does not).
+   * When the account came into its current holder's hands, in epoch seconds: the day it changed
+   * hands if it did in the window, else its creation. Accounts an operation buys or rents were made
+   * years apart by their first owners, but reach the operation together, as new ones do.
+   */
+  static Column acquiredSeconds() {
+    return coalesce(
+        unix_seconds(col(Features.HANDOVER_DATE).cast("timestamp")),
+        unix_seconds(col(Cols.CREATED_AT)));
+  }
+
+  /**
+   * The most members created, or handed to their current holder, within any 21 days: a burst that
+   * survives when several rings, or a ring and a few older accounts, share one cluster (a
+   * percentile span does not).
    */
   static Dataset<Row> creationBursts(Dataset<Row> membersWithFeatures) {
     return createdWithin(membersWithFeatures)
@@ -298,16 +312,19 @@ public final class Scoring {
         .agg(max("_in21").as(MAX_CREATED_21D));
   }
 
-  /** Members with a creation date, each with {@code _in21}: the members created in its 21 days. */
+  /**
+   * Members with an {@link #acquiredSeconds} date, each with {@code _in21}: the members acquired in
+   * its 21 days.
+   */
   private static Dataset<Row> createdWithin(Dataset<Row> membersWithFeatures) {
     return membersWithFeatures
-        .filter(col(Cols.CREATED_AT).isNotNull())
+        .filter(acquiredSeconds().isNotNull())
         .withColumn(
             "_in21",
             count(lit(1))
                 .over(
                     Window.partitionBy(col(Clustering.COMPONENT))
-                        .orderBy(unix_seconds(col(Cols.CREATED_AT)))
+                        .orderBy(acquiredSeconds())
                         .rangeBetween(0, BURST_DAYS * 86_400L)));
   }
 
@@ -348,12 +365,12 @@ public final class Scoring {
 
   /**
    * Per clustered account, whether it shares the cluster's group traits itself: {@link #IN_BURST}
-   * (created within the cluster's densest 21 days, the earliest such window on a tie), {@link
-   * #ON_SHIFT} (works the cluster's far shift), {@link #SHARES_DEVICE} and {@link #SHARES_PAYOUT}
-   * (is on a device or payout method another member uses). A member inherits the cluster's burst,
-   * shift, device and payout evidence only when it has the trait: an old VPN user whom a
-   * mislabelled exit pulled into a ring's cluster was not created with the ring, works her own
-   * hours and is paid to her own account.
+   * (created or handed over within the cluster's densest 21 days, the earliest such window on a
+   * tie), {@link #ON_SHIFT} (works the cluster's far shift), {@link #SHARES_DEVICE} and {@link
+   * #SHARES_PAYOUT} (is on a device or payout method another member uses). A member inherits the
+   * cluster's burst, shift, device and payout evidence only when it has the trait: an old VPN user
+   * whom a mislabelled exit pulled into a ring's cluster was not created with the ring, works her
+   * own hours and is paid to her own account.
    *
    * @param members account_id and component of every clustered account
    * @param accountFeatures the account features (created_at, logins, offsets)
@@ -367,7 +384,7 @@ public final class Scoring {
       Dataset<Row> memberships) {
     String comp = Clustering.COMPONENT;
     Dataset<Row> m = members.join(accountFeatures, Cols.ACCOUNT_ID);
-    Column created = unix_seconds(col(Cols.CREATED_AT));
+    Column created = acquiredSeconds();
     Dataset<Row> windowStart =
         createdWithin(m)
             .groupBy(col(comp).as("_wc"))
@@ -469,7 +486,10 @@ public final class Scoring {
               percent(col(SHARED_SHIFT_SHARE)), col(WORKING_TZ));
       case "CREATION_BURST" ->
           format_string(
-              "%d of the %d accounts were created within 21 days", col(MAX_CREATED_21D), size);
+              "%d of the %d accounts were created%s within 21 days",
+              col(MAX_CREATED_21D),
+              size,
+              when(col(HANDED_OVER_SHARE).gt(0), lit(" or changed hands")).otherwise(lit("")));
       case "SHARED_DEVICE" ->
           format_string(
               "a device is shared by %d accounts of the cluster (%d shared devices)",

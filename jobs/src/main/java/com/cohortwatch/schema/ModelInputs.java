@@ -161,8 +161,8 @@ public final class ModelInputs {
               CLUSTER_CREATION_BURST,
               Sign.RAISES,
               "CREATION_BURST",
-              "(most members created within any 21 days - 1) / 4, capped at 1, times their share"
-                  + " of the cluster"),
+              "(most members created, or handed to their current holder, within any 21 days - 1)"
+                  + " / 4, capped at 1, times their share of the cluster"),
           new Input(
               CLUSTER_ANONYMISED,
               Sign.RAISES,

@@ -687,6 +687,7 @@ class PipelineStepsTest {
             .add(Cols.ACCOUNT_ID, "string")
             .add(Clustering.COMPONENT, "string")
             .add(Cols.CREATED_AT, "timestamp")
+            .add(Features.HANDOVER_DATE, "date")
             .add(Cols.LOGINS, "long")
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int");
@@ -695,13 +696,13 @@ class PipelineStepsTest {
     // account; the January three work a UTC+9 shift claiming UTC-5
     List<Row> rows =
         List.of(
-            RowFactory.create("a", "k", day.apply(0), 50L, 9, -5),
-            RowFactory.create("b", "k", day.apply(10), 50L, 9, -5),
-            RowFactory.create("c", "k", day.apply(20), 50L, 8, -5),
-            RowFactory.create("d", "k", day.apply(150), 50L, -5, -5),
-            RowFactory.create("e", "k", day.apply(155), 50L, -5, -5),
-            RowFactory.create("f", "k", day.apply(200), 5L, 9, -5),
-            RowFactory.create("g", "k", day.apply(-900), 50L, 3, -5));
+            RowFactory.create("a", "k", day.apply(0), null, 50L, 9, -5),
+            RowFactory.create("b", "k", day.apply(10), null, 50L, 9, -5),
+            RowFactory.create("c", "k", day.apply(20), null, 50L, 8, -5),
+            RowFactory.create("d", "k", day.apply(150), null, 50L, -5, -5),
+            RowFactory.create("e", "k", day.apply(155), null, 50L, -5, -5),
+            RowFactory.create("f", "k", day.apply(200), null, 5L, 9, -5),
+            RowFactory.create("g", "k", day.apply(-900), null, 50L, 3, -5));
     Dataset<Row> members = spark().createDataFrame(rows, schema);
     Row burst = Scoring.creationBursts(members).first();
     assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(3L);
@@ -719,11 +720,73 @@ class PipelineStepsTest {
   }
 
   @Test
+  void accountsHandedOverTogetherFormABurstOnTheDaysTheyChangedHands() {
+    StructType schema =
+        new StructType()
+            .add(Cols.ACCOUNT_ID, "string")
+            .add(Clustering.COMPONENT, "string")
+            .add(Cols.CREATED_AT, "timestamp")
+            .add(Features.HANDOVER_DATE, "date")
+            .add(Cols.LOGINS, "long")
+            .add(Features.BEST_OFFSET, "int")
+            .add(Features.CLAIMED_OFFSET, "int");
+    java.util.function.IntFunction<java.sql.Timestamp> day = PipelineStepsTest::createdOnDay;
+    java.util.function.IntFunction<java.sql.Date> handed =
+        d -> new java.sql.Date(day.apply(d).getTime());
+    // a rented ring: four accounts their first owners made years apart, handed to one new holder
+    // within 12 days; an old member who never changed hands; two made in one week long ago
+    List<Row> rows =
+        List.of(
+            RowFactory.create("r1", "k", day.apply(-1200), handed.apply(300), 50L, 9, -5),
+            RowFactory.create("r2", "k", day.apply(-700), handed.apply(305), 50L, 9, -5),
+            RowFactory.create("r3", "k", day.apply(-400), handed.apply(310), 50L, 9, -5),
+            RowFactory.create("r4", "k", day.apply(-90), handed.apply(312), 50L, 9, -5),
+            RowFactory.create("o1", "k", day.apply(-500), null, 50L, -5, -5),
+            RowFactory.create("o2", "k", day.apply(-30), null, 50L, -5, -5),
+            RowFactory.create("o3", "k", day.apply(-25), null, 50L, -5, -5));
+    Dataset<Row> members = spark().createDataFrame(rows, schema);
+    Row burst = Scoring.creationBursts(members).first();
+    // by creation alone the densest 21 days hold two (o2, o3); by acquisition, the four rented
+    assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(4L);
+    Dataset<Row> clusterFeatures =
+        spark()
+            .createDataFrame(
+                List.of(RowFactory.create("k", 9)),
+                new StructType()
+                    .add(Clustering.COMPONENT, "string")
+                    .add(Scoring.WORKING_OFFSET, "int"));
+    Dataset<Row> memberships =
+        spark()
+            .createDataFrame(
+                List.<Row>of(),
+                new StructType()
+                    .add(Cols.ACCOUNT_ID, "string")
+                    .add(Cols.ATTR_TYPE, "string")
+                    .add(Cols.ATTR_VALUE, "string"));
+    Map<String, Double> inBurst = new java.util.TreeMap<>();
+    for (Row r :
+        Scoring.memberTraits(
+                members.select(Cols.ACCOUNT_ID, Clustering.COMPONENT),
+                members.drop(Clustering.COMPONENT),
+                clusterFeatures,
+                memberships)
+            .collectAsList()) {
+      inBurst.put(r.getAs(Cols.ACCOUNT_ID), r.<Double>getAs(Scoring.IN_BURST));
+    }
+    assertThat(inBurst)
+        .containsExactlyEntriesOf(
+            new java.util.TreeMap<>(
+                Map.of(
+                    "o1", 0.0, "o2", 0.0, "o3", 0.0, "r1", 1.0, "r2", 1.0, "r3", 1.0, "r4", 1.0)));
+  }
+
+  @Test
   void memberTraitsMarkWhoWasCreatedInTheBurstAndWorksTheClusterShift() {
     StructType schema =
         new StructType()
             .add(Cols.ACCOUNT_ID, "string")
             .add(Cols.CREATED_AT, "timestamp")
+            .add(Features.HANDOVER_DATE, "date")
             .add(Cols.LOGINS, "long")
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int");
@@ -734,12 +797,12 @@ class PipelineStepsTest {
         spark()
             .createDataFrame(
                 List.of(
-                    RowFactory.create("a", day.apply(0), 50L, 9, -5),
-                    RowFactory.create("b", day.apply(10), 50L, 9, -5),
-                    RowFactory.create("c", day.apply(21), 50L, 8, 1),
-                    RowFactory.create("v1", day.apply(-700), 50L, 3, 3),
-                    RowFactory.create("v2", day.apply(-300), 50L, -5, -5),
-                    RowFactory.create("x", null, 50L, 9, -5)),
+                    RowFactory.create("a", day.apply(0), null, 50L, 9, -5),
+                    RowFactory.create("b", day.apply(10), null, 50L, 9, -5),
+                    RowFactory.create("c", day.apply(21), null, 50L, 8, 1),
+                    RowFactory.create("v1", day.apply(-700), null, 50L, 3, 3),
+                    RowFactory.create("v2", day.apply(-300), null, 50L, -5, -5),
+                    RowFactory.create("x", null, null, 50L, 9, -5)),
                 schema);
     Dataset<Row> members =
         spark()

@@ -143,6 +143,14 @@ class ReasonCodesTest {
   }
 
   @Test
+  void creationBurstOfAccountsHandedOver() {
+    assertReason(
+        Map.of(Scoring.SIZE, 6L, Scoring.MAX_CREATED_21D, 5L, Scoring.HANDED_OVER_SHARE, 0.67),
+        "CREATION_BURST",
+        "5 of the 6 accounts were created or changed hands within 21 days");
+  }
+
+  @Test
   void anonymisedInfra() {
     assertReason(Map.of(Scoring.ANON_SHARE, 0.82), "ANONYMISED_INFRA", "82 % of logins");
   }
