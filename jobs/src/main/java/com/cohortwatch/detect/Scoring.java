@@ -307,7 +307,7 @@ public final class Scoring {
    * percentile span does not).
    */
   static Dataset<Row> creationBursts(Dataset<Row> membersWithFeatures) {
-    return createdWithin(membersWithFeatures)
+    return acquiredWithin(membersWithFeatures)
         .groupBy(col(Clustering.COMPONENT).as("_bc"))
         .agg(max("_in21").as(MAX_CREATED_21D));
   }
@@ -316,7 +316,7 @@ public final class Scoring {
    * Members with an {@link #acquiredSeconds} date, each with {@code _in21}: the members acquired in
    * its 21 days.
    */
-  private static Dataset<Row> createdWithin(Dataset<Row> membersWithFeatures) {
+  private static Dataset<Row> acquiredWithin(Dataset<Row> membersWithFeatures) {
     return membersWithFeatures
         .filter(acquiredSeconds().isNotNull())
         .withColumn(
@@ -384,14 +384,14 @@ public final class Scoring {
       Dataset<Row> memberships) {
     String comp = Clustering.COMPONENT;
     Dataset<Row> m = members.join(accountFeatures, Cols.ACCOUNT_ID);
-    Column created = acquiredSeconds();
+    Column acquired = acquiredSeconds();
     Dataset<Row> windowStart =
-        createdWithin(m)
+        acquiredWithin(m)
             .groupBy(col(comp).as("_wc"))
-            .agg(max(struct(col("_in21"), lit(0L).minus(created).as("_neg_start"))).as("_best"))
+            .agg(max(struct(col("_in21"), lit(0L).minus(acquired).as("_neg_start"))).as("_best"))
             .select(col("_wc"), lit(0L).minus(col("_best._neg_start")).as("_start"));
     Column inBurst =
-        created.geq(col("_start")).and(created.leq(col("_start").plus(BURST_DAYS * 86_400L)));
+        acquired.geq(col("_start")).and(acquired.leq(col("_start").plus(BURST_DAYS * 86_400L)));
     Dataset<Row> burst =
         m.join(windowStart, col(comp).equalTo(col("_wc")), "left")
             .select(

@@ -680,17 +680,33 @@ class PipelineStepsTest {
         java.sql.Timestamp.valueOf("2026-01-01 00:00:00").getTime() + d * 86_400_000L);
   }
 
+  /** Clustered members with the account features the burst and shift steps read. */
+  private static Dataset<Row> clusteredMembers(List<Row> rows) {
+    return spark()
+        .createDataFrame(
+            rows,
+            new StructType()
+                .add(Cols.ACCOUNT_ID, "string")
+                .add(Clustering.COMPONENT, "string")
+                .add(Cols.CREATED_AT, "timestamp")
+                .add(Features.HANDOVER_DATE, "date")
+                .add(Cols.LOGINS, "long")
+                .add(Features.BEST_OFFSET, "int")
+                .add(Features.CLAIMED_OFFSET, "int"));
+  }
+
+  /** One cluster's working-hours offset, as clusterFeatures gives it. */
+  private static Dataset<Row> clusterOffset(String component, int offset) {
+    return spark()
+        .createDataFrame(
+            List.of(RowFactory.create(component, offset)),
+            new StructType()
+                .add(Clustering.COMPONENT, "string")
+                .add(Scoring.WORKING_OFFSET, "int"));
+  }
+
   @Test
   void creationBurstCountsTheMostMembersWithinAny21DaysAndSharedShiftTheFarShiftShare() {
-    StructType schema =
-        new StructType()
-            .add(Cols.ACCOUNT_ID, "string")
-            .add(Clustering.COMPONENT, "string")
-            .add(Cols.CREATED_AT, "timestamp")
-            .add(Features.HANDOVER_DATE, "date")
-            .add(Cols.LOGINS, "long")
-            .add(Features.BEST_OFFSET, "int")
-            .add(Features.CLAIMED_OFFSET, "int");
     java.util.function.IntFunction<java.sql.Timestamp> day = PipelineStepsTest::createdOnDay;
     // two rings merged into one cluster: three created in January, three in June, one old
     // account; the January three work a UTC+9 shift claiming UTC-5
@@ -703,16 +719,10 @@ class PipelineStepsTest {
             RowFactory.create("e", "k", day.apply(155), null, 50L, -5, -5),
             RowFactory.create("f", "k", day.apply(200), null, 5L, 9, -5),
             RowFactory.create("g", "k", day.apply(-900), null, 50L, 3, -5));
-    Dataset<Row> members = spark().createDataFrame(rows, schema);
+    Dataset<Row> members = clusteredMembers(rows);
     Row burst = Scoring.creationBursts(members).first();
     assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(3L);
-    Dataset<Row> offsets =
-        spark()
-            .createDataFrame(
-                List.of(RowFactory.create("k", 9)),
-                new StructType()
-                    .add(Clustering.COMPONENT, "string")
-                    .add(Scoring.WORKING_OFFSET, "int"));
+    Dataset<Row> offsets = clusterOffset("k", 9);
     Row shift = Scoring.sharedShifts(members, offsets).first();
     // a, b, c agree within an hour of UTC+9 and sit 13-14 h (so 10-11 h round the clock) from
     // UTC-5; f has too few logins to tell; d, e work their claimed zone; g another shift
@@ -721,15 +731,6 @@ class PipelineStepsTest {
 
   @Test
   void accountsHandedOverTogetherFormABurstOnTheDaysTheyChangedHands() {
-    StructType schema =
-        new StructType()
-            .add(Cols.ACCOUNT_ID, "string")
-            .add(Clustering.COMPONENT, "string")
-            .add(Cols.CREATED_AT, "timestamp")
-            .add(Features.HANDOVER_DATE, "date")
-            .add(Cols.LOGINS, "long")
-            .add(Features.BEST_OFFSET, "int")
-            .add(Features.CLAIMED_OFFSET, "int");
     java.util.function.IntFunction<java.sql.Timestamp> day = PipelineStepsTest::createdOnDay;
     java.util.function.IntFunction<java.sql.Date> handed =
         d -> new java.sql.Date(day.apply(d).getTime());
@@ -744,17 +745,11 @@ class PipelineStepsTest {
             RowFactory.create("o1", "k", day.apply(-500), null, 50L, -5, -5),
             RowFactory.create("o2", "k", day.apply(-30), null, 50L, -5, -5),
             RowFactory.create("o3", "k", day.apply(-25), null, 50L, -5, -5));
-    Dataset<Row> members = spark().createDataFrame(rows, schema);
+    Dataset<Row> members = clusteredMembers(rows);
     Row burst = Scoring.creationBursts(members).first();
     // by creation alone the densest 21 days hold two (o2, o3); by acquisition, the four rented
     assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(4L);
-    Dataset<Row> clusterFeatures =
-        spark()
-            .createDataFrame(
-                List.of(RowFactory.create("k", 9)),
-                new StructType()
-                    .add(Clustering.COMPONENT, "string")
-                    .add(Scoring.WORKING_OFFSET, "int"));
+    Dataset<Row> clusterFeatures = clusterOffset("k", 9);
     Dataset<Row> memberships =
         spark()
             .createDataFrame(
@@ -813,13 +808,7 @@ class PipelineStepsTest {
                 new StructType()
                     .add(Cols.ACCOUNT_ID, "string")
                     .add(Clustering.COMPONENT, "string"));
-    Dataset<Row> clusterFeatures =
-        spark()
-            .createDataFrame(
-                List.of(RowFactory.create("k", 9)),
-                new StructType()
-                    .add(Clustering.COMPONENT, "string")
-                    .add(Scoring.WORKING_OFFSET, "int"));
+    Dataset<Row> clusterFeatures = clusterOffset("k", 9);
     // a and b share a payout method, v1 shares a device with c; v2's device is its own
     Dataset<Row> memberships =
         spark()
