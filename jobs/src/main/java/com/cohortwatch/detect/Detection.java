@@ -148,7 +148,8 @@ public final class Detection {
                     cached));
     Dataset<Row> ipInfo = cache(Exits.relabel(labelled, exits), cached);
     Dataset<Row> memberships = Exits.relabelMemberships(asLabelled, exits);
-    Dataset<Row> activeDays = activeDays(ipDaily);
+    // Read by the attribute pairs (a guest's share of its days) and the co-login meetings.
+    Dataset<Row> activeDays = cache(activeDays(ipDaily), cached);
     // Read by the handover batches and by the account features.
     Dataset<Row> handovers = cache(Features.handovers(memberships), cached);
     Dataset<Row> links =
@@ -156,7 +157,8 @@ public final class Detection {
             "link",
             () -> {
               // Read four times: as links, for the exit twins, the cohort and the handover pairs.
-              Dataset<Row> shared = cache(Links.attributePairs(memberships, linkParams), cached);
+              Dataset<Row> shared =
+                  cache(Links.attributePairs(memberships, activeDays, linkParams), cached);
               Dataset<Row> twins = Links.exitTwins(shared, memberships, ipInfo, linkParams);
               return cache(
                   shared

@@ -209,10 +209,34 @@ public final class Links {
   /** What a shared address one of the two accounts used on one day only weighs, as a share. */
   static final double VISIT_DISCOUNT = 0.7;
 
-  /** Pairs of accounts sharing an attribute that is not a hub (n <= pairCap). */
-  public static Dataset<Row> attributePairs(Dataset<Row> memberships, Params p) {
+  /**
+   * What a shared address weighs, as a share, when one account lives on it and the other stayed a
+   * while: a traveller at a friend's or a rented room, a guest on the home line.
+   */
+  static final double STAY_DISCOUNT = 0.5;
+
+  /** An account whose address it is used it on at least this share of its active days. */
+  static final double HOME_SHARE = 0.5;
+
+  /** A guest used the host's address on at most this share of its own active days. */
+  static final double GUEST_SHARE = 1.0 / 3.0;
+
+  /**
+   * Pairs of accounts sharing an attribute that is not a hub (n <= pairCap).
+   *
+   * @param memberships {@link #memberships}
+   * @param activeDays account_id, active_days: the distinct days each account logged in at all
+   */
+  public static Dataset<Row> attributePairs(
+      Dataset<Row> memberships, Dataset<Row> activeDays, Params p) {
     Dataset<Row> small =
-        memberships.filter(col(Cols.N_ACCOUNTS).geq(2).and(col(Cols.N_ACCOUNTS).leq(p.pairCap())));
+        memberships
+            .filter(col(Cols.N_ACCOUNTS).geq(2).and(col(Cols.N_ACCOUNTS).leq(p.pairCap())))
+            .join(
+                activeDays.select(col(Cols.ACCOUNT_ID), col(ACTIVE_DAYS).as("_account_days")),
+                JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_ID)).toSeq(),
+                "left")
+            .withColumn("_share", col(ACTIVE_DAYS).divide(col("_account_days")));
     Dataset<Row> left =
         small.select(
             col(Cols.ATTR_TYPE).as("_t"),
@@ -222,6 +246,7 @@ public final class Links {
             col(Cols.LAST_SEEN).as("_la"),
             col(Cols.LOGINS).as("_na"),
             col(ACTIVE_DAYS).as("_da"),
+            col("_share").as("_sa"),
             col(Cols.USAGE_TYPE).as("_u"),
             col(Cols.WEIGHT));
     Dataset<Row> right =
@@ -232,17 +257,27 @@ public final class Links {
             col(Cols.FIRST_SEEN).as("_fb"),
             col(Cols.LAST_SEEN).as("_lb"),
             col(Cols.LOGINS).as("_nb"),
-            col(ACTIVE_DAYS).as("_db"));
+            col(ACTIVE_DAYS).as("_db"),
+            col("_share").as("_sb"));
     // An ordinary address one of the two used on a single day is a visit (a traveller at a
     // friend's, a guest on the home line), not a shared home: it weighs less than one both keep
     // using. Not an anonymising exit: a ring that works through the same exits a day each is no
     // visitor. (The visit's subnet too was tried: it lost a farm operator on a training world and
     // spared no one more.)
-    Column visit =
-        col("_t")
-            .equalTo(Rollups.IP)
-            .and(Enrichment.anonymising(col("_u")).unary_$bang())
-            .and(least(col("_da"), col("_db")).leq(1));
+    Column ordinaryAddress =
+        col("_t").equalTo(Rollups.IP).and(Enrichment.anonymising(col("_u")).unary_$bang());
+    Column visit = ordinaryAddress.and(least(col("_da"), col("_db")).leq(1));
+    // A stay is the same over several days: one of the two lives on the address, the other used
+    // it on few of its own days. Alone it must not join a cluster (two strangers, one of them on
+    // a trip, claiming two countries, were the commonest false positive of test set G). A ring's
+    // members meet on a facilitator's line as equals: either all live on it (a laptop farm) or
+    // none does (a line they pass through now and then), and neither is a stay.
+    Column stay =
+        ordinaryAddress.and(
+            col("_sa")
+                .geq(HOME_SHARE)
+                .and(col("_sb").leq(GUEST_SHARE))
+                .or(col("_sb").geq(HOME_SHARE).and(col("_sa").leq(GUEST_SHARE))));
     return left.join(
             right,
             col("_t")
@@ -254,7 +289,8 @@ public final class Links {
             col(Cols.ACCOUNT_B),
             col("_t").as(Cols.LINK_TYPE),
             col("_v").as(Cols.ATTRIBUTE),
-            when(visit, col(Cols.WEIGHT).multiply(VISIT_DISCOUNT))
+            when(coalesce(stay, lit(false)), col(Cols.WEIGHT).multiply(STAY_DISCOUNT))
+                .when(visit, col(Cols.WEIGHT).multiply(VISIT_DISCOUNT))
                 .otherwise(col(Cols.WEIGHT))
                 .as(Cols.WEIGHT),
             greatest(col("_fa"), col("_fb")).as(Cols.FIRST_SEEN),

@@ -136,7 +136,12 @@ class HubDetectionTest {
                 .createDataFrame(List.of(), Schemas.BRONZE_PAYOUT_METHODS)
                 .select(Cols.ACCOUNT_ID, Cols.PAYOUT_METHOD_ID, Cols.ADDED_AT),
             ipInfo);
-    long attributePairs = Links.attributePairs(memberships, p).count();
+    long attributePairs =
+        Links.attributePairs(
+                memberships,
+                Detection.activeDays(attributeDaily.filter(col(Cols.ATTR_TYPE).equalTo("ip"))),
+                p)
+            .count();
     long meetings = Links.slotMeetings(slots, p).count();
     long membershipRows = memberships.count() + slots.count();
     long bound = (long) ((p.pairCap() - 1) / 2.0 * membershipRows);

@@ -175,6 +175,13 @@ class PipelineStepsTest {
     return Links.memberships(daily, data.payouts(spark()), ipInfo(data));
   }
 
+  /** The distinct days each account logged in, as the pipeline reads them. */
+  private static Dataset<Row> activeDays(TestData data) {
+    return Detection.activeDays(
+        Rollups.attributeDaily(data.logins(spark()), 24, 48)
+            .filter(col(Cols.ATTR_TYPE).equalTo("ip")));
+  }
+
   /** Four countries, and a residential /24 of home lines in each (HOME_NETS[c] + ".0/24"). */
   static final String[] HOME_COUNTRIES = {"IN", "EG", "PK", "TR"};
 
@@ -330,7 +337,7 @@ class PipelineStepsTest {
         .login("guest", DAY, 11, 0, "203.0.10.8", "gu");
     Dataset<Row> m = memberships(data);
     Map<String, Double> linkWeight =
-        Links.attributePairs(m, PARAMS)
+        Links.attributePairs(m, activeDays(data), PARAMS)
             .filter(col(Cols.LINK_TYPE).equalTo("ip"))
             .collectAsList()
             .stream()
@@ -343,6 +350,49 @@ class PipelineStepsTest {
         .isCloseTo(addressWeight.get("203.0.10.8") * Links.VISIT_DISCOUNT, within(1e-12));
     // Both addresses have two accounts: the same weight before the discount.
     assertThat(addressWeight.get("203.0.10.8")).isEqualTo(addressWeight.get("203.0.10.7"));
+  }
+
+  @Test
+  void aGuestWhoStaysSomeDaysOnAHomeLineWeighsLessThanPeopleWhoShareIt() {
+    // Nine days. 203.0.10.20: a host's home line on every day, and a traveller's on three of its
+    // nine (the rest at its own home, 203.0.11.5). 203.0.10.21: two laptops of a farm, both on it
+    // every day. 203.0.10.22: two accounts that pass through a line on three days each and live
+    // elsewhere: neither is at home, so no stay.
+    TestData data = withHomeLines(new TestData());
+    for (int d = 0; d < 9; d++) {
+      LocalDate day = DAY.minusDays(d);
+      data.login("host", day, 20, 0, "203.0.10.20", "h")
+          .login("traveller", day, 9, 0, d < 3 ? "203.0.10.20" : "203.0.11.5", "t")
+          .login("laptop-1", day, 3, 0, "203.0.10.21", "l1")
+          .login("laptop-2", day, 4, 0, "203.0.10.21", "l2")
+          .login("passer-1", day, 5, 0, d < 3 ? "203.0.10.22" : "203.0.12.6", "p1")
+          .login("passer-2", day, 6, 0, d >= 6 ? "203.0.10.22" : "203.0.13.7", "p2");
+    }
+    Dataset<Row> m = memberships(data);
+    Map<String, Double> linkWeight =
+        Links.attributePairs(m, activeDays(data), PARAMS)
+            .filter(col(Cols.LINK_TYPE).equalTo("ip"))
+            .collectAsList()
+            .stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.<String>getAs(Cols.ATTRIBUTE), r -> r.<Double>getAs(Cols.WEIGHT)));
+    Map<String, Double> addressWeight = ipWeights(m);
+    assertThat(linkWeight.get("203.0.10.20"))
+        .isCloseTo(addressWeight.get("203.0.10.20") * Links.STAY_DISCOUNT, within(1e-12));
+    assertThat(linkWeight.get("203.0.10.21")).isEqualTo(addressWeight.get("203.0.10.21"));
+    assertThat(linkWeight.get("203.0.10.22")).isEqualTo(addressWeight.get("203.0.10.22"));
+    // The stay alone no longer reaches the cluster threshold; the farm's line does.
+    Map<String, Double> pairWeight =
+        Links.pairWeights(Links.attributePairs(m, activeDays(data), PARAMS))
+            .collectAsList()
+            .stream()
+            .collect(
+                Collectors.toMap(
+                    r -> r.getAs(Cols.ACCOUNT_A) + "-" + r.getAs(Cols.ACCOUNT_B),
+                    r -> r.<Double>getAs(Cols.WEIGHT)));
+    assertThat(pairWeight.get("host-traveller")).isLessThan(PARAMS.minLinkWeight());
+    assertThat(pairWeight.get("laptop-1-laptop-2")).isGreaterThan(PARAMS.minLinkWeight());
   }
 
   @Test
@@ -363,7 +413,7 @@ class PipelineStepsTest {
                     (x, y) -> x));
     assertThat(weight.get("shared-2")).isGreaterThan(weight.get("hub-device"));
     List<Row> pairs =
-        Links.attributePairs(m, PARAMS)
+        Links.attributePairs(m, activeDays(data), PARAMS)
             .filter(col(Cols.LINK_TYPE).equalTo("device"))
             .collectAsList();
     assertThat(pairs).hasSize(1);
@@ -450,7 +500,7 @@ class PipelineStepsTest {
     }
     data.login("d", DAY, 9, 0, "203.0.113.5", "dd");
     Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
-    Dataset<Row> pairs = Links.attributePairs(memberships(data), params);
+    Dataset<Row> pairs = Links.attributePairs(memberships(data), activeDays(data), params);
     List<Row> cohort =
         Links.cohortPairs(pairs, data.accounts(spark()), noTwins(), params).collectAsList();
 
@@ -514,7 +564,7 @@ class PipelineStepsTest {
       data.login("e", DAY.minusDays(e), 9, 0, "192.0.2." + e, "de");
     }
     Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 3, 4, 5.0);
-    Dataset<Row> shared = Links.attributePairs(memberships(data), params);
+    Dataset<Row> shared = Links.attributePairs(memberships(data), activeDays(data), params);
 
     Dataset<Row> twins = Links.exitTwins(shared, memberships(data), ipInfo(data), params);
 
@@ -593,7 +643,7 @@ class PipelineStepsTest {
     }
     Links.Params pairs = new Links.Params(30, 60, 2, 0.6, 0.65, 14, 2, 2);
     Links.Params triangles = new Links.Params(30, 60, 2, 0.6, 0.65, 14, 2, 3);
-    Dataset<Row> shared = Links.attributePairs(memberships(data), pairs);
+    Dataset<Row> shared = Links.attributePairs(memberships(data), activeDays(data), pairs);
     Dataset<Row> accounts = data.accounts(spark());
     assertThat(Links.cohortPairs(shared, accounts, noTwins(), pairs).count()).isEqualTo(3);
     assertThat(Links.cohortPairs(shared, accounts, noTwins(), triangles).count()).isZero();
@@ -1032,7 +1082,8 @@ class PipelineStepsTest {
         .extracting(r -> r.getString(0))
         .containsExactlyInAnyOrder("r1", "r2", "r3", "r4");
     Links.Params params = new Links.Params(10, 20, 2, 0.6, 0.65, 14, 2, 2);
-    Dataset<Row> shared = Links.attributePairs(in.memberships(), params);
+    Dataset<Row> shared =
+        Links.attributePairs(in.memberships(), Detection.activeDays(in.ipDaily()), params);
     List<Row> batch = Links.handoverPairs(shared, handovers, in.ipInfo(), params).collectAsList();
     assertThat(batch)
         .extracting(r -> r.getAs(Cols.ACCOUNT_A) + "-" + r.getAs(Cols.ACCOUNT_B))
