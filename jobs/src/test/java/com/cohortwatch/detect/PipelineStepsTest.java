@@ -353,6 +353,41 @@ class PipelineStepsTest {
   }
 
   @Test
+  void exitsOfABlockThatRingsCrowdAreJudgedOneByOne() {
+    // No intel covers 192.0.2.0/24 or 198.51.100.0/24. In 192.0.2.0/24 two addresses each serve
+    // four honest VPN users (four countries, each also at home where it claims) and a third
+    // serves a ring of twelve that logs in from nowhere else: the block's users are mostly the
+    // ring, so the block fails as a whole, but its two honest exits are exits. In 198.51.100.0/24
+    // one address has the exit's signature and another is a ring's: one address alone is no
+    // provider.
+    TestData data = withHomeLines(new TestData());
+    for (int i = 0; i < 8; i++) {
+      String country = HOME_COUNTRIES[i % 4];
+      data.account("user-" + i, country, "UTC", DAY, "individual")
+          .login("user-" + i, DAY, 10, i, "192.0.2." + (1 + i / 4), "u" + i)
+          .login("user-" + i, DAY, 18, i, HOME_NETS[i % 4] + "." + (i + 1), "u" + i);
+    }
+    for (int i = 0; i < 4; i++) {
+      String country = HOME_COUNTRIES[i % 4];
+      data.account("lone-" + i, country, "UTC", DAY, "individual")
+          .login("lone-" + i, DAY, 10, i, "198.51.100.1", "l" + i)
+          .login("lone-" + i, DAY, 18, i, HOME_NETS[i % 4] + "." + (50 + i), "l" + i);
+    }
+    for (int i = 0; i < 12; i++) {
+      String country = HOME_COUNTRIES[i % 4];
+      data.account("operator-" + i, country, "UTC", DAY, "individual")
+          .login("operator-" + i, DAY, 10, i, "192.0.2.9", "o" + i)
+          .account("other-" + i, country, "UTC", DAY, "individual")
+          .login("other-" + i, DAY, 10, i, "198.51.100.9", "x" + i);
+    }
+    Dataset<Row> exits =
+        Exits.inferred(memberships(data), ipInfo(data), data.accounts(spark()), 24, 48);
+    assertThat(exits.collectAsList())
+        .extracting(r -> r.<String>getAs(Cols.IP) + " " + r.<String>getAs("_exit_key"))
+        .containsExactlyInAnyOrder("192.0.2.1 192.0.2.0/24", "192.0.2.2 192.0.2.0/24");
+  }
+
+  @Test
   void aGuestWhoStaysSomeDaysOnAHomeLineWeighsLessThanPeopleWhoShareIt() {
     // Nine days. 203.0.10.20: a host's home line on every day, and a traveller's on three of its
     // nine (the rest at its own home, 203.0.11.5). 203.0.10.21: two laptops of a farm, both on it
