@@ -6,10 +6,10 @@
 # world AP, precision and recall at high+critical and rings recovered; median and worst world;
 # recall pooled per ring style and per ring-size band; false-positive rate pooled per benign kind.
 #
-# usage: bench/evaluate.sh [--split train|test|test-b|...|test-h|all] [--accounts 20000] [--worlds N] [--days 30]
+# usage: bench/evaluate.sh [--split train|test|test-b|...|test-i|all] [--accounts 20000] [--worlds N] [--days 30]
 #                          [--operator-share-range 0.005,0.03] [--train-csv] [--aggregate-only]
 #                          [--classic SEED...]
-#   --split        which seeds (default test; test-b to test-h: the second to eighth test sets)
+#   --split        which seeds (default test; test-b to test-i: the second to ninth test sets)
 #   --worlds N     only the first N worlds of the split (a quick look)
 #   --train-csv    also write $EVAL_DIR/<world>/train.csv: every numeric column of account_risk
 #                  and of the account's cluster_risk row (prefixed cluster_) beside the truth label
@@ -55,6 +55,10 @@ TEST_G_SEEDS=(2601 2602 2603 2604 2605 2606 2607 2608 2609 2610 2611 2612
 # change is reported on these.
 TEST_H_SEEDS=(2701 2702 2703 2704 2705 2706 2707 2708 2709 2710 2711 2712
   2713 2714 2715 2716 2717 2718 2719 2720)
+# A ninth: 2701-2720 were read for stays on a home line and exits of ring-crowded blocks; the
+# next job change is reported on these.
+TEST_I_SEEDS=(2801 2802 2803 2804 2805 2806 2807 2808 2809 2810 2811 2812
+  2813 2814 2815 2816 2817 2818 2819 2820)
 
 split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 only_aggregate=0 classic=()
 end_date=2026-11-20
@@ -82,8 +86,9 @@ case "$split" in
   test-f) seeds=("${TEST_F_SEEDS[@]}") ;;
   test-g) seeds=("${TEST_G_SEEDS[@]}") ;;
   test-h) seeds=("${TEST_H_SEEDS[@]}") ;;
+  test-i) seeds=("${TEST_I_SEEDS[@]}") ;;
   all) seeds=("${TRAIN_SEEDS[@]}" "${TEST_SEEDS[@]}") ;;
-  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d, test-e, test-f, test-g, test-h or all" >&2; exit 2 ;;
+  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d, test-e, test-f, test-g, test-h, test-i or all" >&2; exit 2 ;;
 esac
 if [ ${#classic[@]} -gt 0 ]; then seeds=("${classic[@]}"); fi
 if [ "$limit" -gt 0 ] && [ "$limit" -lt ${#seeds[@]} ]; then seeds=("${seeds[@]:0:$limit}"); fi
