@@ -389,15 +389,16 @@ class PipelineStepsTest {
 
   @Test
   void aGuestWhoStaysSomeDaysOnAHomeLineWeighsLessThanPeopleWhoShareIt() {
-    // Nine days. 203.0.10.20: a host's home line on every day, and a traveller's on three of its
-    // nine (the rest at its own home, 203.0.11.5). 203.0.10.21: two laptops of a farm, both on it
+    // Nine days. 203.0.10.20: a host's home line on every day, and a traveller's on four of its
+    // nine (the rest at its own home, 203.0.11.5): not at home there, so a guest. 203.0.10.21: two
+    // laptops of a farm, both on it
     // every day. 203.0.10.22: two accounts that pass through a line on three days each and live
     // elsewhere: neither is at home, so no stay.
     TestData data = withHomeLines(new TestData());
     for (int d = 0; d < 9; d++) {
       LocalDate day = DAY.minusDays(d);
       data.login("host", day, 20, 0, "203.0.10.20", "h")
-          .login("traveller", day, 9, 0, d < 3 ? "203.0.10.20" : "203.0.11.5", "t")
+          .login("traveller", day, 9, 0, d < 4 ? "203.0.10.20" : "203.0.11.5", "t")
           .login("laptop-1", day, 3, 0, "203.0.10.21", "l1")
           .login("laptop-2", day, 4, 0, "203.0.10.21", "l2")
           .login("passer-1", day, 5, 0, d < 3 ? "203.0.10.22" : "203.0.12.6", "p1")
