@@ -314,6 +314,17 @@ class PipelineStepsTest {
             });
   }
 
+  /** Each shared address's pair link weight (one pair per address in these tests). */
+  private static Map<String, Double> ipLinkWeights(Dataset<Row> memberships, TestData data) {
+    return Links.attributePairs(memberships, activeDays(data), PARAMS)
+        .filter(col(Cols.LINK_TYPE).equalTo("ip"))
+        .collectAsList()
+        .stream()
+        .collect(
+            Collectors.toMap(
+                r -> r.<String>getAs(Cols.ATTRIBUTE), r -> r.<Double>getAs(Cols.WEIGHT)));
+  }
+
   private static Map<String, Double> ipWeights(Dataset<Row> memberships) {
     return memberships.filter(col(Cols.ATTR_TYPE).equalTo("ip")).collectAsList().stream()
         .collect(
@@ -336,14 +347,7 @@ class PipelineStepsTest {
     data.login("guest", DAY, 10, 0, "203.0.10.8", "gu")
         .login("guest", DAY, 11, 0, "203.0.10.8", "gu");
     Dataset<Row> m = memberships(data);
-    Map<String, Double> linkWeight =
-        Links.attributePairs(m, activeDays(data), PARAMS)
-            .filter(col(Cols.LINK_TYPE).equalTo("ip"))
-            .collectAsList()
-            .stream()
-            .collect(
-                Collectors.toMap(
-                    r -> r.<String>getAs(Cols.ATTRIBUTE), r -> r.<Double>getAs(Cols.WEIGHT)));
+    Map<String, Double> linkWeight = ipLinkWeights(m, data);
     Map<String, Double> addressWeight = ipWeights(m);
     assertThat(linkWeight.get("203.0.10.7")).isEqualTo(addressWeight.get("203.0.10.7"));
     assertThat(linkWeight.get("203.0.10.8"))
@@ -405,14 +409,7 @@ class PipelineStepsTest {
           .login("passer-2", day, 6, 0, d >= 6 ? "203.0.10.22" : "203.0.13.7", "p2");
     }
     Dataset<Row> m = memberships(data);
-    Map<String, Double> linkWeight =
-        Links.attributePairs(m, activeDays(data), PARAMS)
-            .filter(col(Cols.LINK_TYPE).equalTo("ip"))
-            .collectAsList()
-            .stream()
-            .collect(
-                Collectors.toMap(
-                    r -> r.<String>getAs(Cols.ATTRIBUTE), r -> r.<Double>getAs(Cols.WEIGHT)));
+    Map<String, Double> linkWeight = ipLinkWeights(m, data);
     Map<String, Double> addressWeight = ipWeights(m);
     assertThat(linkWeight.get("203.0.10.20"))
         .isCloseTo(addressWeight.get("203.0.10.20") * Links.STAY_DISCOUNT, within(1e-12));
