@@ -216,7 +216,7 @@ public final class Links {
   static final double STAY_DISCOUNT = 0.5;
 
   /**
-   * An account whose address it is used it on at least this share of its active days; a guest, on
+   * An account lives on an address it used on at least this share of its active days; a guest, on
    * fewer. (A guest used to need a third or fewer: test set H's travellers stayed on about 35-43 %
    * of their days and were flagged with their hosts.)
    */
@@ -270,10 +270,10 @@ public final class Links {
     Column visit = ordinaryAddress.and(least(col("_da"), col("_db")).leq(1));
     // A stay is the same over several days: one of the two lives on the address, the other does
     // not (used it on fewer than half of its own days). Alone it must not join a cluster (two
-    // strangers, one of them on
-    // a trip, claiming two countries, were the commonest false positive of test set G). A ring's
-    // members meet on a facilitator's line as equals: either all live on it (a laptop farm) or
-    // none does (a line they pass through now and then), and neither is a stay.
+    // strangers, one of them on a trip, claiming two countries, were the commonest false positive
+    // of test set G). A ring's members meet on a facilitator's line as equals: either all live on
+    // it (a laptop farm) or none does (a line they pass through now and then), and neither is a
+    // stay.
     Column stay =
         ordinaryAddress.and(
             col("_sa")
