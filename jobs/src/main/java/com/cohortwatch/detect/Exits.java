@@ -167,17 +167,20 @@ public final class Exits {
     Dataset<Row> candidateUses =
         uses.join(candidates, col(EXIT_KEY).equalTo(col("_ck")), "left_semi");
     Dataset<Row> users = candidateUses.select(col(Cols.ACCOUNT_ID)).distinct();
-    Dataset<Row> exitBlocks =
-        signature(candidateUses, homes(users, memberships, ipInfo, accounts, block));
+    // Each user's home addresses, looked up once; a block's signature reads their blocks.
+    Dataset<Row> addressHomes = homes(users, memberships, ipInfo, accounts, ip -> ip);
+    Dataset<Row> blockHomes =
+        addressHomes
+            .select(col(Cols.ACCOUNT_ID), block.apply(col(HOME_KEY)).as(HOME_KEY))
+            .distinct();
+    Dataset<Row> exitBlocks = signature(candidateUses, blockHomes);
     Dataset<Row> wholeBlocks =
         candidateUses
             .join(exitBlocks, EXIT_KEY)
             .select(col(Cols.ATTR_VALUE).as(Cols.IP), col(EXIT_KEY))
             .distinct();
     return wholeBlocks.unionByName(
-        crowdedBlockExits(
-            candidateUses.join(exitBlocks, EXIT_KEY, "left_anti"),
-            homes(users, memberships, ipInfo, accounts, ip -> ip)));
+        crowdedBlockExits(candidateUses.join(exitBlocks, EXIT_KEY, "left_anti"), addressHomes));
   }
 
   /**

@@ -395,9 +395,8 @@ class PipelineStepsTest {
   void aGuestWhoStaysSomeDaysOnAHomeLineWeighsLessThanPeopleWhoShareIt() {
     // Nine days. 203.0.10.20: a host's home line on every day, and a traveller's on four of its
     // nine (the rest at its own home, 203.0.11.5): not at home there, so a guest. 203.0.10.21: two
-    // laptops of a farm, both on it
-    // every day. 203.0.10.22: two accounts that pass through a line on three days each and live
-    // elsewhere: neither is at home, so no stay.
+    // laptops of a farm, both on it every day. 203.0.10.22: two accounts that pass through a line
+    // on three days each and live elsewhere: neither is at home, so no stay.
     TestData data = withHomeLines(new TestData());
     for (int d = 0; d < 9; d++) {
       LocalDate day = DAY.minusDays(d);
