@@ -6,10 +6,10 @@
 # world AP, precision and recall at high+critical and rings recovered; median and worst world;
 # recall pooled per ring style and per ring-size band; false-positive rate pooled per benign kind.
 #
-# usage: bench/evaluate.sh [--split train|test|test-b|...|test-i|all] [--accounts 20000] [--worlds N] [--days 30]
+# usage: bench/evaluate.sh [--split train|test|test-b|...|test-j|all] [--accounts 20000] [--worlds N] [--days 30]
 #                          [--operator-share-range 0.005,0.03] [--train-csv] [--aggregate-only]
 #                          [--classic SEED...]
-#   --split        which seeds (default test; test-b to test-i: the second to ninth test sets)
+#   --split        which seeds (default test; test-b to test-j: the second to tenth test sets)
 #   --worlds N     only the first N worlds of the split (a quick look)
 #   --train-csv    also write $EVAL_DIR/<world>/train.csv: every numeric column of account_risk
 #                  and of the account's cluster_risk row (prefixed cluster_) beside the truth label
@@ -59,6 +59,10 @@ TEST_H_SEEDS=(2701 2702 2703 2704 2705 2706 2707 2708 2709 2710 2711 2712
 # next job change is reported on these.
 TEST_I_SEEDS=(2801 2802 2803 2804 2805 2806 2807 2808 2809 2810 2811 2812
   2813 2814 2815 2816 2817 2818 2819 2820)
+# A tenth: 2801-2820 were read for the guest bound (`99ac500`); the next job change is reported on
+# these.
+TEST_J_SEEDS=(2901 2902 2903 2904 2905 2906 2907 2908 2909 2910 2911 2912
+  2913 2914 2915 2916 2917 2918 2919 2920)
 
 split=test accounts=20000 days=30 limit=0 range=0.005,0.03 train_csv=0 only_aggregate=0 classic=()
 end_date=2026-11-20
@@ -87,8 +91,9 @@ case "$split" in
   test-g) seeds=("${TEST_G_SEEDS[@]}") ;;
   test-h) seeds=("${TEST_H_SEEDS[@]}") ;;
   test-i) seeds=("${TEST_I_SEEDS[@]}") ;;
+  test-j) seeds=("${TEST_J_SEEDS[@]}") ;;
   all) seeds=("${TRAIN_SEEDS[@]}" "${TEST_SEEDS[@]}") ;;
-  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d, test-e, test-f, test-g, test-h, test-i or all" >&2; exit 2 ;;
+  *) echo "evaluate.sh: --split must be train, test, test-b, test-c, test-d, test-e, test-f, test-g, test-h, test-i, test-j or all" >&2; exit 2 ;;
 esac
 if [ ${#classic[@]} -gt 0 ]; then seeds=("${classic[@]}"); fi
 if [ "$limit" -gt 0 ] && [ "$limit" -lt ${#seeds[@]} ]; then seeds=("${seeds[@]:0:$limit}"); fi
