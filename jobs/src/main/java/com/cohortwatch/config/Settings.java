@@ -57,6 +57,13 @@ public final class Settings {
           "fail",
           "what a shrunken snapshot does: fail (the run fails before publishing) or warn (the run"
               + " goes on with that table's previous bronze and says so)");
+  public static final Key SNAPSHOT_REUSE =
+      key(
+          "ingest.snapshot-reuse",
+          "unchanged",
+          "unchanged: a snapshot input whose files are the ones an earlier run ingested (same"
+              + " paths, sizes and modification times, same settings and release) keeps its bronze"
+              + " and is not read again; never: every run reads every snapshot input");
   public static final Key EARLIEST_VALID_DATE =
       key(
           "ingest.earliest-date",
@@ -256,6 +263,17 @@ public final class Settings {
       }
       return;
     }
+    if (key == SNAPSHOT_REUSE) {
+      if (!List.of("unchanged", "never").contains(values.get(key.name()))) {
+        throw new UsageException(
+            "setting "
+                + key.name()
+                + " must be unchanged or never, got '"
+                + values.get(key.name())
+                + "'");
+      }
+      return;
+    }
     double value;
     try {
       value = Double.parseDouble(values.get(key.name()));
@@ -369,7 +387,10 @@ public final class Settings {
     for (int i = 0; i < keys.size(); i++) {
       Key k = keys.get(i);
       String value =
-          k == EARLIEST_VALID_DATE || k == SNAPSHOT_SHRINK_ACTION || k == MODEL_FILE
+          k == EARLIEST_VALID_DATE
+                  || k == SNAPSHOT_SHRINK_ACTION
+                  || k == SNAPSHOT_REUSE
+                  || k == MODEL_FILE
               ? "\"" + k.defaultValue() + "\""
               : k.defaultValue();
       sb.append("  // ").append(k.doc()).append('\n');

@@ -33,6 +33,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
@@ -63,8 +64,12 @@ public final class IngestStage {
     }
   }
 
-  /** One table, read and validated, before anything is written. */
-  private record Validated(InputTable table, Dataset<Row> rows, String sourcePartitionPredicate) {
+  /**
+   * One table, read and validated, before anything is written; a snapshot table carries the stamp
+   * of the export it was read from ({@link SnapshotStamp}), logins null.
+   */
+  private record Validated(
+      InputTable table, Dataset<Row> rows, String sourcePartitionPredicate, String stamp) {
     /**
      * Only a rejected record's raw text is written (to quarantine), so valid rows drop theirs
      * before the rows are persisted: at 1M accounts the raw text was most of 11 GB held between the
@@ -107,6 +112,8 @@ public final class IngestStage {
 
     Dataset<Row> erasures =
         warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
+    boolean reuseSnapshots =
+        config.settings().get(Settings.SNAPSHOT_REUSE).equals(SnapshotStamp.REUSE_UNCHANGED);
     Map<InputTable, Boolean> present = new EnumMap<>(InputTable.class);
     List<Validated> validated = new ArrayList<>();
     List<LocalDate> days = new ArrayList<>();
@@ -137,7 +144,8 @@ public final class IngestStage {
             new Validated(
                 table,
                 withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics),
-                loginsPredicate(days)));
+                loginsPredicate(days),
+                null));
         continue;
       }
       InputFiles.Listing listing = InputFiles.list(conf, folder);
@@ -150,13 +158,28 @@ public final class IngestStage {
         metrics.note("optional input " + table.folder() + " absent: " + skippedBecause(table));
         continue;
       }
+      String stamp = SnapshotStamp.of(table, listing, config.settings(), keyFingerprint);
+      Optional<String> ingestedBy =
+          reuseSnapshots
+              ? SnapshotStamp.ingestedBy(warehouse, table.folder(), stamp)
+              : Optional.empty();
+      if (ingestedBy.isPresent()) {
+        LOG.info(
+            "{}: the export ({} files, {} bytes) is the one the run of {} ingested; bronze kept",
+            table.folder(),
+            listing.files().size(),
+            listing.totalBytes(),
+            ingestedBy.get());
+        metrics.recordUnchanged(table.folder(), ingestedBy.get());
+        continue;
+      }
       Dataset<Row> raw = InputReader.read(spark, table, listing);
       Dataset<Row> rows =
           withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics);
       if (table == InputTable.PAYOUT_METHODS) {
         rows = pseudonymisePayouts(rows, hmacKey);
       }
-      validated.add(new Validated(table, rows, null));
+      validated.add(new Validated(table, rows, null, stamp));
     }
 
     // Count every table's outcomes by reason (one aggregate job per table), then check the limit.
@@ -422,7 +445,16 @@ public final class IngestStage {
                 : Map.of());
         Dataset<Row> latest = Dedup.latestPerKey(valid, keys);
         Dataset<Row> rows = carryOverIngestedAt(latest, warehouse.read(name), schema, now);
-        warehouse.overwrite(name, schema, rows);
+        // Validation against the clock (a future-dated record) may judge the same export otherwise
+        // tomorrow: such an export is not marked for reuse.
+        boolean clockDependent =
+            metrics.reasons().getOrDefault(name, Map.of()).containsKey(Reasons.FUTURE_TIMESTAMP);
+        warehouse.overwrite(
+            name,
+            schema,
+            rows,
+            SnapshotStamp.commitMetadata(
+                clockDependent ? null : v.stamp(), config.runDate(), metrics.runId()));
         long written = warehouse.lastCommitOutputRows(name);
         metrics.recordWritten(name, written);
         long validCount = metrics.read().get(name) - metrics.quarantined().get(name);

@@ -2,9 +2,13 @@ package com.cohortwatch.io;
 
 import com.cohortwatch.CohortWatchException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -26,8 +30,16 @@ public final class InputFiles {
     PARQUET
   }
 
-  /** The data files of a folder and their one format; empty when there are none. */
-  public record Listing(Format format, List<String> files, long totalBytes) {
+  /**
+   * The data files of a folder and their one format; empty when there are none. {@code stamp}
+   * identifies the files as listed (a SHA-256 of each one's path, size and modification time), so
+   * an export that nobody rewrote is recognised without reading it; empty when not listed here.
+   */
+  public record Listing(Format format, List<String> files, long totalBytes, String stamp) {
+    public Listing(Format format, List<String> files, long totalBytes) {
+      this(format, files, totalBytes, "");
+    }
+
     public boolean isEmpty() {
       return files.isEmpty();
     }
@@ -61,6 +73,7 @@ public final class InputFiles {
         return new Listing(null, List.of(), 0);
       }
       List<String> files = new ArrayList<>();
+      List<String> identities = new ArrayList<>();
       Format format = null;
       long bytes = 0;
       RemoteIterator<LocatedFileStatus> it = fs.listFiles(path, true);
@@ -80,12 +93,26 @@ public final class InputFiles {
         }
         format = f;
         files.add(status.getPath().toString());
+        identities.add(
+            status.getPath() + "\t" + status.getLen() + "\t" + status.getModificationTime());
         bytes += status.getLen();
       }
       files.sort(String::compareTo);
-      return new Listing(format, files, bytes);
+      identities.sort(String::compareTo);
+      return new Listing(format, files, bytes, sha256(String.join("\n", identities)));
     } catch (IOException e) {
       throw new CohortWatchException("cannot list input folder " + folder + ": " + e.getMessage());
+    }
+  }
+
+  /** The SHA-256 of a text's UTF-8 bytes, in hex. */
+  public static String sha256(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
     }
   }
 

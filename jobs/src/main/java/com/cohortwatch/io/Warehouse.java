@@ -228,7 +228,19 @@ public final class Warehouse {
 
   /** Atomically replaces the whole table's content. */
   public void overwrite(String table, StructType schema, Dataset<Row> rows) {
-    conform(rows, schema).write().format("delta").mode("overwrite").save(path(table));
+    overwrite(table, schema, rows, null);
+  }
+
+  /**
+   * Atomically replaces the whole table's content; {@code commitMetadata} (when not null) is stored
+   * as the commit's {@code userMetadata}.
+   */
+  public void overwrite(String table, StructType schema, Dataset<Row> rows, String commitMetadata) {
+    DataFrameWriter<Row> writer = conform(rows, schema).write().format("delta").mode("overwrite");
+    if (commitMetadata != null) {
+      writer = writer.option("userMetadata", commitMetadata);
+    }
+    writer.save(path(table));
     LOG.info("committed {} (overwrite)", table);
   }
 
@@ -304,18 +316,21 @@ public final class Warehouse {
     DeltaTable.forPath(spark, path(table)).vacuum(retentionHours);
   }
 
-  /** A table's newest commit: its version and the rows it wrote, from Delta's own metrics. */
-  public record Commit(long version, long outputRows) {}
+  /**
+   * A table's newest commit: its version, the rows it wrote (from Delta's own metrics) and the
+   * {@code userMetadata} it was made with (null when none).
+   */
+  public record Commit(long version, long outputRows, String userMetadata) {}
 
   public Commit lastCommit(String table) {
     Row last =
         DeltaTable.forPath(spark, path(table))
             .history(1)
-            .select("version", "operationMetrics")
+            .select("version", "operationMetrics", "userMetadata")
             .first();
     Map<String, String> metrics = last.getJavaMap(1);
     String rows = metrics == null ? null : metrics.get("numOutputRows");
-    return new Commit(last.getLong(0), rows == null ? 0L : Long.parseLong(rows));
+    return new Commit(last.getLong(0), rows == null ? 0L : Long.parseLong(rows), last.getString(2));
   }
 
   /** Rows written by the table's newest commit. */

@@ -43,6 +43,7 @@ public final class RunMetrics {
   private final Map<String, Map<String, Long>> reasons = new LinkedHashMap<>();
   private final List<LocalDate> daysIngested = new ArrayList<>();
   private final Map<String, Long> published = new LinkedHashMap<>();
+  private final Map<String, String> unchanged = new LinkedHashMap<>();
   private Long decidedFlags;
   private long confirmedFlags;
   private long duplicatesDropped;
@@ -147,6 +148,18 @@ public final class RunMetrics {
     byReason.forEach(
         (reason, n) ->
             reasons.computeIfAbsent(table, t -> new LinkedHashMap<>()).merge(reason, n, Long::sum));
+  }
+
+  /**
+   * A snapshot input whose export the run of {@code ingestedOn} already ingested: not read again,
+   * its bronze kept.
+   */
+  public void recordUnchanged(String table, String ingestedOn) {
+    unchanged.put(table, ingestedOn);
+  }
+
+  public Map<String, String> unchanged() {
+    return unchanged;
   }
 
   public void recordWritten(String table, long rows) {
@@ -263,7 +276,8 @@ public final class RunMetrics {
             JavaConverters.asScalaBuffer(new ArrayList<>(published.keySet())).toSeq(),
             scalaMap(published),
             flagPrecision(),
-            decidedFlags);
+            decidedFlags,
+            JavaConverters.asScalaBuffer(new ArrayList<>(unchanged.keySet())).toSeq());
     if (!STARTED.equals(status)) {
       finalRow =
           new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
@@ -299,6 +313,12 @@ public final class RunMetrics {
               quarantined.containsKey(t) ? quarantined.get(t) : "-",
               written.containsKey(t) ? written.get(t) : "-"));
     }
+    unchanged.forEach(
+        (t, since) ->
+            sb.append(
+                String.format(
+                    "%-16s %12s %12s %12s   unchanged export, ingested by the run of %s%n",
+                    t, "-", "-", "-", since)));
     reasons.forEach(
         (table, byReason) ->
             byReason.forEach(

@@ -152,6 +152,9 @@ public final class Schemas {
 
   public static final String FLAG_PRECISION = "flag_precision";
 
+  /** Snapshot input tables whose export an earlier run ingested: their bronze was kept. */
+  public static final String TABLES_UNCHANGED = "tables_unchanged";
+
   public static final StructType RUN_METRICS =
       struct(
           required(RUN_ID, StringType),
@@ -171,7 +174,8 @@ public final class Schemas {
           field(TABLES_PUBLISHED, createArrayType(StringType)),
           field(PUBLISHED_VERSIONS, createMapType(StringType, LongType)),
           field(FLAG_PRECISION, DoubleType),
-          field(DECIDED_FLAGS, LongType));
+          field(DECIDED_FLAGS, LongType),
+          field(TABLES_UNCHANGED, createArrayType(StringType)));
 
   // ops: ingest_log
   public static final String FILES = "files";
