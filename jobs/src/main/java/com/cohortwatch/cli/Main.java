@@ -71,13 +71,14 @@ public final class Main {
                 "lookback-days",
                 "config",
                 "summary-json",
-                "sample-key");
+                "sample-key",
+                "full-recompute");
           }
 
           public String help() {
             return "usage: cohortwatch run --input DIR --warehouse DIR --date YYYY-MM-DD"
                 + " [--lookback-days 30] [--config FILE] [--conf KEY=VALUE ...]"
-                + " [--summary-json FILE]\n"
+                + " [--summary-json FILE] [--full-recompute]\n"
                 + "Ingests the logins landed up to --date (and any earlier day not yet ingested),"
                 + " scores every account active in the lookback window and publishes the gold"
                 + " tables for run_date = --date.\n"
@@ -86,6 +87,11 @@ public final class Main {
                 + "  --summary-json FILE   also write the run's run_metrics row as JSON (status,"
                 + " rows read / rejected / written per table, stage seconds, published versions),"
                 + " on success and on failure (any Hadoop path)\n"
+                + "  --full-recompute      read every snapshot export again and rebuild the"
+                + " rollups of every day in bronze, instead of carrying forward what earlier runs"
+                + " built: for recovery, and after a change of the rules that built them (a"
+                + " change of the rollup settings link.ipv4-prefix, link.ipv6-prefix or"
+                + " link.co-login-window-minutes rebuilds them by itself)\n"
                 + "settings:\n"
                 + Settings.describe();
           }
@@ -593,7 +599,8 @@ public final class Main {
     }
     Settings settings =
         SettingsSources.resolve(o.has("config") ? o.required("config") : null, o.confOverrides());
-    return new RunConfig(input, warehouse, date, lookback, settings, o.has("sample-key"));
+    return new RunConfig(
+        input, warehouse, date, lookback, settings, o.has("sample-key"), o.has("full-recompute"));
   }
 
   /** Writes the --summary-json file; returns where it landed. */

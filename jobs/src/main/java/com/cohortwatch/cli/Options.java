@@ -26,7 +26,7 @@ public final class Options {
   }
 
   /** Flags that take no value: present means "true". */
-  static final Set<String> SWITCHES = Set.of("sample-key");
+  static final Set<String> SWITCHES = Set.of("sample-key", "full-recompute");
 
   /** Parses args after the subcommand name; `--conf k=v` may repeat, every other flag once. */
   public static Options parse(String command, List<String> args, Set<String> allowed) {

@@ -11,6 +11,9 @@ import java.time.LocalDate;
  * @param lookbackDays the scoring window ending on runDate
  * @param sampleRun true when asked for explicitly ({@code --sample-key}): the public sample HMAC
  *     key, for the committed data-samples/ only
+ * @param fullRecompute true when asked for ({@code --full-recompute}): every snapshot export is
+ *     read again and the rollups are rebuilt from bronze, for recovery and after a change of the
+ *     rules that made them
  */
 public record RunConfig(
     String input,
@@ -18,10 +21,22 @@ public record RunConfig(
     LocalDate runDate,
     int lookbackDays,
     Settings settings,
-    boolean sampleRun) {
+    boolean sampleRun,
+    boolean fullRecompute) {
+
+  /** A run that carries what earlier runs built forward (no --full-recompute). */
+  public RunConfig(
+      String input,
+      String warehouse,
+      LocalDate runDate,
+      int lookbackDays,
+      Settings settings,
+      boolean sampleRun) {
+    this(input, warehouse, runDate, lookbackDays, settings, sampleRun, false);
+  }
 
   public RunConfig withRunDate(LocalDate date) {
-    return new RunConfig(input, warehouse, date, lookbackDays, settings, sampleRun);
+    return new RunConfig(input, warehouse, date, lookbackDays, settings, sampleRun, fullRecompute);
   }
 
   /** First day of the scoring window. */

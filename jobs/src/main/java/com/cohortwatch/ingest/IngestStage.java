@@ -113,7 +113,8 @@ public final class IngestStage {
     Dataset<Row> erasures =
         warehouse.exists(TableNames.ERASURES) ? warehouse.read(TableNames.ERASURES) : null;
     boolean reuseSnapshots =
-        config.settings().get(Settings.SNAPSHOT_REUSE).equals(SnapshotStamp.REUSE_UNCHANGED);
+        !config.fullRecompute()
+            && config.settings().get(Settings.SNAPSHOT_REUSE).equals(SnapshotStamp.REUSE_UNCHANGED);
     Map<InputTable, Boolean> present = new EnumMap<>(InputTable.class);
     List<Validated> validated = new ArrayList<>();
     List<LocalDate> days = new ArrayList<>();

@@ -21,6 +21,7 @@ import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -30,31 +31,57 @@ import org.apache.spark.sql.SparkSession;
 public final class DetectStage {
   private DetectStage() {}
 
-  /** Recomputes the daily rollups of every event date touched by the days just ingested. */
-  public static void updateRollups(
+  /** Table property of the rollup tables: the settings their rows were computed with. */
+  static final String ROLLUP_SETTINGS_PROPERTY = "cohortwatch.rollup-settings";
+
+  /**
+   * Recomputes the daily rollups of every event date touched by the days just ingested; or, on
+   * {@code --full-recompute} or when the rollup settings differ from the ones the tables were built
+   * with, rebuilds them from every login in bronze, so the window never mixes days rolled up under
+   * two rules. Returns why it rebuilt them all, or null when it did not.
+   */
+  public static String updateRollups(
       SparkSession spark, RunConfig config, Warehouse warehouse, List<LocalDate> landedDays) {
-    warehouse.ensure(TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, Cols.EVENT_DATE);
-    warehouse.ensure(TableNames.IP_SLOTS, Schemas.IP_SLOTS, Cols.EVENT_DATE);
-    if (landedDays.isEmpty() || !warehouse.exists(InputTable.LOGINS.folder())) {
-      return;
+    Settings s = config.settings();
+    String wanted = rollupSettings(s);
+    String rebuild = rebuildReason(warehouse, config.fullRecompute(), wanted);
+    Map<String, String> stamped = Map.of(ROLLUP_SETTINGS_PROPERTY, wanted);
+    // A new table records the settings at creation; an existing one only after a rebuild.
+    ensureRollupTable(warehouse, TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped);
+    ensureRollupTable(warehouse, TableNames.IP_SLOTS, Schemas.IP_SLOTS, stamped);
+    if (!warehouse.exists(InputTable.LOGINS.folder())) {
+      return null;
+    }
+    Dataset<Row> bronze = warehouse.read(InputTable.LOGINS.folder());
+    if (rebuild != null) {
+      warehouse.overwrite(
+          TableNames.ATTRIBUTE_DAILY,
+          Schemas.ATTRIBUTE_DAILY,
+          Rollups.attributeDaily(
+              bronze, s.getInt(Settings.IPV4_PREFIX), s.getInt(Settings.IPV6_PREFIX)));
+      warehouse.overwrite(
+          TableNames.IP_SLOTS,
+          Schemas.IP_SLOTS,
+          Rollups.ipSlots(bronze, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)));
+      // Stamped only after both rebuilds committed: a run killed in between rebuilds again.
+      warehouse.ensure(
+          TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped, Cols.EVENT_DATE);
+      warehouse.ensure(TableNames.IP_SLOTS, Schemas.IP_SLOTS, stamped, Cols.EVENT_DATE);
+      return rebuild;
+    }
+    if (landedDays.isEmpty()) {
+      return null;
     }
     String landed = inList(Cols.LANDED_DATE, landedDays);
     List<LocalDate> eventDates = new ArrayList<>();
-    for (Row r :
-        warehouse
-            .read(InputTable.LOGINS.folder())
-            .filter(landed)
-            .select(Cols.EVENT_DATE)
-            .distinct()
-            .collectAsList()) {
+    for (Row r : bronze.filter(landed).select(Cols.EVENT_DATE).distinct().collectAsList()) {
       eventDates.add(r.getDate(0).toLocalDate());
     }
     if (eventDates.isEmpty()) {
-      return;
+      return null;
     }
     String affected = inList(Cols.EVENT_DATE, eventDates);
-    Dataset<Row> logins = warehouse.read(InputTable.LOGINS.folder()).filter(affected);
-    Settings s = config.settings();
+    Dataset<Row> logins = bronze.filter(affected);
     warehouse.replaceWhere(
         TableNames.ATTRIBUTE_DAILY,
         Schemas.ATTRIBUTE_DAILY,
@@ -66,6 +93,53 @@ public final class DetectStage {
         Schemas.IP_SLOTS,
         Rollups.ipSlots(logins, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)),
         affected);
+    return null;
+  }
+
+  private static void ensureRollupTable(
+      Warehouse warehouse,
+      String table,
+      org.apache.spark.sql.types.StructType schema,
+      Map<String, String> stamped) {
+    if (warehouse.exists(table)) {
+      warehouse.ensure(table, schema, Cols.EVENT_DATE);
+    } else {
+      warehouse.ensure(table, schema, stamped, Cols.EVENT_DATE);
+    }
+  }
+
+  /** The settings a rollup row depends on, as recorded on the rollup tables. */
+  static String rollupSettings(Settings s) {
+    return Settings.IPV4_PREFIX.name()
+        + "="
+        + s.getInt(Settings.IPV4_PREFIX)
+        + ","
+        + Settings.IPV6_PREFIX.name()
+        + "="
+        + s.getInt(Settings.IPV6_PREFIX)
+        + ","
+        + Settings.CO_LOGIN_WINDOW_MINUTES.name()
+        + "="
+        + s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES);
+  }
+
+  /** Why the rollups must be rebuilt from bronze, or null when the days just ingested suffice. */
+  private static String rebuildReason(Warehouse warehouse, boolean fullRecompute, String wanted) {
+    if (fullRecompute) {
+      return "--full-recompute";
+    }
+    for (String table : List.of(TableNames.ATTRIBUTE_DAILY, TableNames.IP_SLOTS)) {
+      if (!warehouse.exists(table)) {
+        continue;
+      }
+      String built = warehouse.properties(table).get(ROLLUP_SETTINGS_PROPERTY);
+      if (!wanted.equals(built)) {
+        return built == null
+            ? "the rollups do not record the settings they were built with (an older release)"
+            : "the rollup settings changed from " + built + " to " + wanted;
+      }
+    }
+    return null;
   }
 
   static String inList(String column, List<LocalDate> dates) {

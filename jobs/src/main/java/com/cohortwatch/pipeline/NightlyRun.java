@@ -66,7 +66,11 @@ public final class NightlyRun {
           spark,
           "rollups",
           () -> {
-            DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested());
+            String rebuilt =
+                DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested());
+            if (rebuilt != null) {
+              metrics.note("rollups rebuilt from every login in bronze: " + rebuilt);
+            }
             IngestStage.recordIngestedDays(spark, config, warehouse, ingested.daysIngested());
           });
       DetectStage.scoreAndPublish(spark, config, warehouse, metrics);
