@@ -197,8 +197,19 @@ public final class InputReader {
       columns.add(col("_p." + name).as(name));
     }
     // A line that is JSON but not an object (an array, a bare string) parses to a null struct.
+    // The parser stops after the first value, so a line holding two records ({..}{..} or
+    // {..},{..}) or a record and trailing text would lose the rest without a trace: read as the
+    // elements of an array, such a line is not exactly one element.
+    Column oneValue =
+        coalesce(
+            org.apache.spark.sql.functions.expr("json_array_length(concat('[', value, ']'))"),
+            lit(0));
     Column malformed =
-        col("_p").isNull().or(col("_p." + CORRUPT).isNotNull()).or(col("value").startsWith("["));
+        col("_p")
+            .isNull()
+            .or(col("_p." + CORRUPT).isNotNull())
+            .or(col("value").startsWith("["))
+            .or(oneValue.notEqual(lit(1)));
     columns.add(col("value").as(Cols.RAW));
     columns.add(when(malformed, lit(true)).otherwise(lit(false)).as(MALFORMED));
     columns.add(lit(null).cast("string").as(WRONG_TYPE_COLUMN));

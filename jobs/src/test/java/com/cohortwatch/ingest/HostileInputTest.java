@@ -195,6 +195,36 @@ class HostileInputTest {
         .containsEntry("u3", Reasons.OVERLONG_RECORD);
   }
 
+  @Test
+  void aLineHoldingTwoRecordsOrTrailingTextIsQuarantinedWhole() throws Exception {
+    Path day = dir.resolve("two/logins/date=" + DAY);
+    Files.createDirectories(day);
+    Files.writeString(
+        day.resolve("l.jsonl"),
+        String.join(
+            "\n",
+            login("t1", "") + login("t2", ""),
+            login("t3", "") + "," + login("t4", ""),
+            login("t5", "") + " trailing",
+            login("t6", "") + "   ",
+            login("t7", ",\"user_agent\":\"}{\\\"x\\\":1}\"")),
+        StandardCharsets.UTF_8);
+    List<Row> rows = validated(InputTable.LOGINS, day);
+    Map<String, String> byAccount = new TreeMap<>();
+    rows.forEach(
+        r ->
+            byAccount.put(
+                String.valueOf((Object) r.getAs(Cols.ACCOUNT_ID)),
+                String.valueOf((Object) r.getAs(Cols.REASON))));
+    // Five lines, five rows: nothing after the first record of a line vanishes unseen.
+    assertThat(rows).hasSize(5);
+    assertThat(reasons(rows))
+        .containsEntry(Reasons.UNPARSEABLE_RECORD, 3)
+        .containsEntry("valid", 2);
+    // Whitespace after a record, and braces inside a string, are not a second record.
+    assertThat(byAccount).containsEntry("t6", "null").containsEntry("t7", "null");
+  }
+
   private static byte[] gzip(String text) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
