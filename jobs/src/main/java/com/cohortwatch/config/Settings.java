@@ -235,6 +235,22 @@ public final class Settings {
     return settings;
   }
 
+  private void requireOneOf(Key key, String first, String second) {
+    String value = values.get(key.name());
+    if (!first.equals(value) && !second.equals(value)) {
+      throw new UsageException(
+          "setting "
+              + key.name()
+              + " must be "
+              + first
+              + " or "
+              + second
+              + ", got '"
+              + value
+              + "'");
+    }
+  }
+
   private void validate(Key key) {
     if (key == HMAC_KEY || key == HMAC_KEY_FILE || key == MODEL_FILE) {
       return;
@@ -253,25 +269,11 @@ public final class Settings {
       return;
     }
     if (key == SNAPSHOT_SHRINK_ACTION) {
-      if (!List.of("fail", "warn").contains(values.get(key.name()))) {
-        throw new UsageException(
-            "setting "
-                + key.name()
-                + " must be fail or warn, got '"
-                + values.get(key.name())
-                + "'");
-      }
+      requireOneOf(key, "fail", "warn");
       return;
     }
     if (key == SNAPSHOT_REUSE) {
-      if (!List.of("unchanged", "never").contains(values.get(key.name()))) {
-        throw new UsageException(
-            "setting "
-                + key.name()
-                + " must be unchanged or never, got '"
-                + values.get(key.name())
-                + "'");
-      }
+      requireOneOf(key, "unchanged", "never");
       return;
     }
     double value;
