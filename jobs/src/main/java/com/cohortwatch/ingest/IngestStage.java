@@ -224,12 +224,15 @@ public final class IngestStage {
     }
 
     try {
+      // The quarantine first: a snapshot's bronze commit marks its export as ingested (its stamp),
+      // so a run killed after that commit must already have quarantined what the export rejected;
+      // the rerun does not read that export again.
+      writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
       for (Validated v : validated) {
         if (!keepPrevious.contains(v.table())) {
           writeBronze(spark, v, warehouse, config, metrics, ingestedAt, days, keyFingerprint);
         }
       }
-      writeQuarantine(validated, warehouse, config, ingestedAt, metrics);
     } finally {
       validated.forEach(v -> v.rows().unpersist());
     }
