@@ -162,14 +162,7 @@ public final class Retention {
 
   /** The erasure list's key: SHA-256 of the id, as Spark's {@code sha2(account_id, 256)}. */
   public static String hash(String accountId) {
-    try {
-      byte[] digest =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(accountId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(digest);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return com.cohortwatch.io.InputFiles.sha256(accountId);
   }
 
   private static void vacuum(
