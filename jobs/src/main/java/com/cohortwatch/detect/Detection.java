@@ -144,7 +144,8 @@ public final class Detection {
                         labelled,
                         in.accounts(),
                         s.getInt(Settings.IPV4_PREFIX),
-                        s.getInt(Settings.IPV6_PREFIX)),
+                        s.getInt(Settings.IPV6_PREFIX),
+                        rows -> cache(rows, cached)),
                     cached));
     Dataset<Row> ipInfo = cache(Exits.relabel(labelled, exits), cached);
     Dataset<Row> memberships = Exits.relabelMemberships(asLabelled, exits);

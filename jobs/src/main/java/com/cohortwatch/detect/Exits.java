@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -144,6 +145,24 @@ public final class Exits {
       Dataset<Row> accounts,
       int ipv4Prefix,
       int ipv6Prefix) {
+    return inferred(
+        memberships, ipInfo, accounts, ipv4Prefix, ipv6Prefix, rows -> rows.localCheckpoint());
+  }
+
+  /**
+   * {@link #inferred}, with the three intermediate results that the later joins read over and over
+   * (the candidate blocks' uses, their users' homes, the blocks with an exit's signature) passed
+   * through {@code materialise}, which cuts their lineage. Uncut, the plan held some thirty copies
+   * of the memberships join: its analysis took longer than its execution (samples: 9 of the run's
+   * 100 s in this step).
+   */
+  public static Dataset<Row> inferred(
+      Dataset<Row> memberships,
+      Dataset<Row> ipInfo,
+      Dataset<Row> accounts,
+      int ipv4Prefix,
+      int ipv6Prefix,
+      UnaryOperator<Dataset<Row>> materialise) {
     Function<Column, Column> block = ip -> Rollups.subnet(ip, ipv4Prefix, ipv6Prefix);
     Dataset<Row> info =
         ipInfo
@@ -165,15 +184,16 @@ public final class Exits {
             .filter(col("_countries").geq(MIN_COUNTRIES).and(col("_busy").geq(MIN_BUSY_ADDRESSES)))
             .select(col("_ck"));
     Dataset<Row> candidateUses =
-        uses.join(candidates, col(EXIT_KEY).equalTo(col("_ck")), "left_semi");
+        materialise.apply(uses.join(candidates, col(EXIT_KEY).equalTo(col("_ck")), "left_semi"));
     Dataset<Row> users = candidateUses.select(col(Cols.ACCOUNT_ID)).distinct();
     // Each user's home addresses, looked up once; a block's signature reads their blocks.
-    Dataset<Row> addressHomes = homes(users, memberships, ipInfo, accounts, ip -> ip);
+    Dataset<Row> addressHomes =
+        materialise.apply(homes(users, memberships, ipInfo, accounts, ip -> ip));
     Dataset<Row> blockHomes =
         addressHomes
             .select(col(Cols.ACCOUNT_ID), block.apply(col(HOME_KEY)).as(HOME_KEY))
             .distinct();
-    Dataset<Row> exitBlocks = signature(candidateUses, blockHomes);
+    Dataset<Row> exitBlocks = materialise.apply(signature(candidateUses, blockHomes));
     Dataset<Row> wholeBlocks =
         candidateUses
             .join(exitBlocks, EXIT_KEY)

@@ -160,26 +160,31 @@ class PipelineStepsTest {
         .containsEntry("192.0.3.9", "residential");
   }
 
+  // The labelled addresses and the memberships are materialised, as Detection.run materialises
+  // them: the exit and star steps read them many times over, and an unmaterialised lineage made the
+  // plans of those tests grow until analysing them took half a minute each.
   private static Dataset<Row> ipInfo(TestData data) {
     Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
     return Enrichment.ipInfo(
-        daily
-            .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
-            .select(col(Cols.ATTR_VALUE).as(Cols.IP))
-            .distinct(),
-        data.intel(spark()));
+            daily
+                .filter(col(Cols.ATTR_TYPE).equalTo("ip"))
+                .select(col(Cols.ATTR_VALUE).as(Cols.IP))
+                .distinct(),
+            data.intel(spark()))
+        .localCheckpoint();
   }
 
   private static Dataset<Row> memberships(TestData data) {
     Dataset<Row> daily = Rollups.attributeDaily(data.logins(spark()), 24, 48);
-    return Links.memberships(daily, data.payouts(spark()), ipInfo(data));
+    return Links.memberships(daily, data.payouts(spark()), ipInfo(data)).localCheckpoint();
   }
 
   /** The distinct days each account logged in, as the pipeline reads them. */
   private static Dataset<Row> activeDays(TestData data) {
     return Detection.activeDays(
-        Rollups.attributeDaily(data.logins(spark()), 24, 48)
-            .filter(col(Cols.ATTR_TYPE).equalTo("ip")));
+            Rollups.attributeDaily(data.logins(spark()), 24, 48)
+                .filter(col(Cols.ATTR_TYPE).equalTo("ip")))
+        .localCheckpoint();
   }
 
   /** Four countries, and a residential /24 of home lines in each (HOME_NETS[c] + ".0/24"). */
