@@ -137,24 +137,11 @@ public final class Exits {
    * @param memberships {@link Links#memberships}
    * @param ipInfo ip, usage_type, ip_country of the window's addresses
    * @param accounts account_id, claimed_country
+   * @param materialise cuts the lineage of the three results the later joins read over and over
+   *     (the candidate blocks' uses, their users' homes, the blocks with an exit's signature).
+   *     Uncut, the plan held some thirty copies of the memberships join, and its analysis took
+   *     longer than its execution (samples: 9 of the run's 100 s in this step).
    * @return ip, {@code _exit_key} (the address's block)
-   */
-  public static Dataset<Row> inferred(
-      Dataset<Row> memberships,
-      Dataset<Row> ipInfo,
-      Dataset<Row> accounts,
-      int ipv4Prefix,
-      int ipv6Prefix) {
-    return inferred(
-        memberships, ipInfo, accounts, ipv4Prefix, ipv6Prefix, rows -> rows.localCheckpoint());
-  }
-
-  /**
-   * {@link #inferred}, with the three intermediate results that the later joins read over and over
-   * (the candidate blocks' uses, their users' homes, the blocks with an exit's signature) passed
-   * through {@code materialise}, which cuts their lineage. Uncut, the plan held some thirty copies
-   * of the memberships join: its analysis took longer than its execution (samples: 9 of the run's
-   * 100 s in this step).
    */
   public static Dataset<Row> inferred(
       Dataset<Row> memberships,

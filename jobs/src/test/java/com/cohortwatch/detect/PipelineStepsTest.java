@@ -259,7 +259,9 @@ class PipelineStepsTest {
     }
     Dataset<Row> labelled = ipInfo(data);
     Dataset<Row> memberships = memberships(data);
-    Dataset<Row> exits = Exits.inferred(memberships, labelled, data.accounts(spark()), 24, 48);
+    Dataset<Row> exits =
+        Exits.inferred(
+            memberships, labelled, data.accounts(spark()), 24, 48, Dataset::localCheckpoint);
     List<String> exitAddresses =
         exits.select(Cols.IP).collectAsList().stream()
             .map(r -> r.getString(0))
@@ -390,7 +392,13 @@ class PipelineStepsTest {
           .login("other-" + i, DAY, 10, i, "198.51.100.9", "x" + i);
     }
     Dataset<Row> exits =
-        Exits.inferred(memberships(data), ipInfo(data), data.accounts(spark()), 24, 48);
+        Exits.inferred(
+            memberships(data),
+            ipInfo(data),
+            data.accounts(spark()),
+            24,
+            48,
+            Dataset::localCheckpoint);
     assertThat(exits.collectAsList())
         .extracting(r -> r.<String>getAs(Cols.IP) + " " + r.<String>getAs("_exit_key"))
         .containsExactlyInAnyOrder("192.0.2.1 192.0.2.0/24", "192.0.2.2 192.0.2.0/24");
