@@ -28,6 +28,7 @@ public final class Detection {
   /**
    * What detection reads.
    *
+   * @param coLoginMeetings the window's {@link Links#dailyMeetings}
    * @param decisions bronze moderation decisions, or null for none (scores are then exactly the
    *     model's)
    * @param windowStart first day of the scoring window (for what counts as new evidence after a
@@ -36,7 +37,7 @@ public final class Detection {
    */
   public record Input(
       Dataset<Row> attributeDaily,
-      Dataset<Row> ipSlots,
+      Dataset<Row> coLoginMeetings,
       Dataset<Row> ipIntel,
       Dataset<Row> payouts,
       Dataset<Row> accounts,
@@ -50,7 +51,7 @@ public final class Detection {
     /** Without moderation decisions, with the embedded model. */
     public Input(
         Dataset<Row> attributeDaily,
-        Dataset<Row> ipSlots,
+        Dataset<Row> coLoginMeetings,
         Dataset<Row> ipIntel,
         Dataset<Row> payouts,
         Dataset<Row> accounts,
@@ -59,7 +60,7 @@ public final class Detection {
         Settings settings) {
       this(
           attributeDaily,
-          ipSlots,
+          coLoginMeetings,
           ipIntel,
           payouts,
           accounts,
@@ -166,7 +167,7 @@ public final class Detection {
                       .unionByName(Links.cohortPairs(shared, in.accounts(), twins, linkParams))
                       .unionByName(Links.handoverPairs(shared, handovers, ipInfo, linkParams))
                       .unionByName(
-                          Links.coLoginPairs(in.ipSlots(), activeDays, ipInfo, linkParams)),
+                          Links.coLoginPairs(in.coLoginMeetings(), activeDays, ipInfo, linkParams)),
                   cached);
             });
     Clustering.Params clusterParams =

@@ -535,26 +535,26 @@ public final class Links {
    * accounts that move through them together are behind one phone, laptops on its hotspot, and that
    * is a home line.
    *
-   * @param slots day, ip, slot, account_id rows in the window
+   * @param meetings the window's {@link #dailyMeetings}: event_date, account_a, account_b, ip,
+   *     meetings
    * @param activeDays account_id, active_days
    */
   public static Dataset<Row> coLoginPairs(
-      Dataset<Row> slots, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
-    Dataset<Row> meetings = slotMeetings(slots, p);
+      Dataset<Row> meetings, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
     Dataset<Row> kinds = ipInfo.select(col(Cols.IP).as("_ki"), col(Cols.USAGE_TYPE));
     Dataset<Row> perPair =
         meetings
-            .join(kinds, col("_i").equalTo(col("_ki")), "left")
+            .join(kinds, col(Cols.IP).equalTo(col("_ki")), "left")
             .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
             .agg(
-                countDistinct("_d").as("_days"),
-                count(lit(1)).as(Cols.EVENTS),
-                min("_d").as("_first_day"),
-                max("_d").as("_last_day"),
+                countDistinct(Cols.EVENT_DATE).as("_days"),
+                sum(Cols.MEETINGS).as(Cols.EVENTS),
+                min(Cols.EVENT_DATE).as("_first_day"),
+                max(Cols.EVENT_DATE).as("_last_day"),
                 max(coLoginKind(col(Cols.USAGE_TYPE))).as("_address_kind"),
-                countDistinct(when(col(Cols.USAGE_TYPE).equalTo("mobile"), col("_i")))
+                countDistinct(when(col(Cols.USAGE_TYPE).equalTo("mobile"), col(Cols.IP)))
                     .as("_mobile_addresses"),
-                min("_i").as(Cols.ATTRIBUTE))
+                min(Cols.IP).as(Cols.ATTRIBUTE))
             .filter(col("_days").geq(p.coLoginMinDays()))
             .withColumn(
                 "_kind",
@@ -584,10 +584,28 @@ public final class Links {
   }
 
   /**
+   * The co-login meetings of each day: event_date, account_a, account_b, ip, meetings (the slots
+   * the two shared on that address that day). A day's meetings depend on that day's {@code
+   * ip_slots} alone, so they are rolled up once, when the day is, and a night reads its window's
+   * days instead of joining 30 days of slots again.
+   *
+   * @param slots day, ip, slot, account_id rows of the days to roll up
+   */
+  public static Dataset<Row> dailyMeetings(Dataset<Row> slots, int pairCap) {
+    return slotMeetings(slots, pairCap)
+        .groupBy(
+            col("_d").as(Cols.EVENT_DATE),
+            col(Cols.ACCOUNT_A),
+            col(Cols.ACCOUNT_B),
+            col("_i").as(Cols.IP))
+        .agg(count(lit(1)).as(Cols.MEETINGS));
+  }
+
+  /**
    * Pairs of accounts in the same (day, ip, slot) where the slot holds at most pairCap accounts:
    * account_a, account_b, _d (day), _i (ip), _s (slot).
    */
-  public static Dataset<Row> slotMeetings(Dataset<Row> slots, Params p) {
+  static Dataset<Row> slotMeetings(Dataset<Row> slots, int pairCap) {
     // The slot's size by a window count: the self-join below reuses its partitioning, so the
     // slots are shuffled once rather than three times.
     Dataset<Row> small =
@@ -596,7 +614,7 @@ public final class Links {
                 "_n",
                 count(lit(1))
                     .over(Window.partitionBy(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT))))
-            .filter(col("_n").geq(2).and(col("_n").leq(p.pairCap())))
+            .filter(col("_n").geq(2).and(col("_n").leq(pairCap)))
             .select(col(Cols.EVENT_DATE), col(Cols.IP), col(Cols.SLOT), col(Cols.ACCOUNT_ID));
     Dataset<Row> left =
         small.select(

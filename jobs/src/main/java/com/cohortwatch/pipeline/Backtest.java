@@ -58,6 +58,7 @@ public final class Backtest {
             TableNames.QUARANTINE,
             TableNames.ATTRIBUTE_DAILY,
             TableNames.IP_SLOTS,
+            TableNames.CO_LOGIN_MEETINGS,
             TableNames.INGEST_LOG,
             TableNames.ERASURES,
             TableNames.LINK_EVIDENCE,

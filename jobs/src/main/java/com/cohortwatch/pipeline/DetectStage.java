@@ -8,6 +8,7 @@ import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.detect.Detection;
 import com.cohortwatch.detect.Feedback;
+import com.cohortwatch.detect.Links;
 import com.cohortwatch.detect.RiskModel;
 import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.io.ChangeFeed;
@@ -31,6 +32,19 @@ import org.apache.spark.sql.SparkSession;
 public final class DetectStage {
   private DetectStage() {}
 
+  /** The rollup tables, in the order they are built: each later one is made from the one before. */
+  static final List<String> ROLLUP_TABLES =
+      List.of(TableNames.ATTRIBUTE_DAILY, TableNames.IP_SLOTS, TableNames.CO_LOGIN_MEETINGS);
+
+  private static final Map<String, org.apache.spark.sql.types.StructType> ROLLUP_SCHEMAS =
+      Map.of(
+          TableNames.ATTRIBUTE_DAILY,
+          Schemas.ATTRIBUTE_DAILY,
+          TableNames.IP_SLOTS,
+          Schemas.IP_SLOTS,
+          TableNames.CO_LOGIN_MEETINGS,
+          Schemas.CO_LOGIN_MEETINGS);
+
   /** Table property of the rollup tables: the settings their rows were computed with. */
   static final String ROLLUP_SETTINGS_PROPERTY = "cohortwatch.rollup-settings";
 
@@ -49,6 +63,7 @@ public final class DetectStage {
     // A new table records the settings at creation; an existing one only after a rebuild.
     ensureRollupTable(warehouse, TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped);
     ensureRollupTable(warehouse, TableNames.IP_SLOTS, Schemas.IP_SLOTS, stamped);
+    ensureRollupTable(warehouse, TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS, stamped);
     if (!warehouse.exists(InputTable.LOGINS.folder())) {
       return null;
     }
@@ -63,10 +78,14 @@ public final class DetectStage {
           TableNames.IP_SLOTS,
           Schemas.IP_SLOTS,
           Rollups.ipSlots(bronze, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)));
-      // Stamped only after both rebuilds committed: a run killed in between rebuilds again.
-      warehouse.ensure(
-          TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped, Cols.EVENT_DATE);
-      warehouse.ensure(TableNames.IP_SLOTS, Schemas.IP_SLOTS, stamped, Cols.EVENT_DATE);
+      warehouse.overwrite(
+          TableNames.CO_LOGIN_MEETINGS,
+          Schemas.CO_LOGIN_MEETINGS,
+          Links.dailyMeetings(warehouse.read(TableNames.IP_SLOTS), s.getInt(Settings.PAIR_CAP)));
+      // Stamped only after every rebuild committed: a run killed in between rebuilds again.
+      for (String table : ROLLUP_TABLES) {
+        warehouse.ensure(table, ROLLUP_SCHEMAS.get(table), stamped, Cols.EVENT_DATE);
+      }
       return rebuild;
     }
     if (landedDays.isEmpty()) {
@@ -92,6 +111,13 @@ public final class DetectStage {
         TableNames.IP_SLOTS,
         Schemas.IP_SLOTS,
         Rollups.ipSlots(logins, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)),
+        affected);
+    // From the slots just written, not computed again from the logins.
+    warehouse.replaceWhere(
+        TableNames.CO_LOGIN_MEETINGS,
+        Schemas.CO_LOGIN_MEETINGS,
+        Links.dailyMeetings(
+            warehouse.read(TableNames.IP_SLOTS).filter(affected), s.getInt(Settings.PAIR_CAP)),
         affected);
     return null;
   }
@@ -120,7 +146,11 @@ public final class DetectStage {
         + ","
         + Settings.CO_LOGIN_WINDOW_MINUTES.name()
         + "="
-        + s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES);
+        + s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)
+        + ","
+        + Settings.PAIR_CAP.name()
+        + "="
+        + s.getInt(Settings.PAIR_CAP);
   }
 
   /** Why the rollups must be rebuilt from bronze, or null when the days just ingested suffice. */
@@ -128,10 +158,15 @@ public final class DetectStage {
     if (fullRecompute) {
       return "--full-recompute";
     }
-    for (String table : List.of(TableNames.ATTRIBUTE_DAILY, TableNames.IP_SLOTS)) {
+    boolean anyRolledUp = false;
+    for (String table : ROLLUP_TABLES) {
       if (!warehouse.exists(table)) {
+        if (anyRolledUp) {
+          return "the rollup table " + table + " is missing (an older release, or removed)";
+        }
         continue;
       }
+      anyRolledUp = true;
       String built = warehouse.properties(table).get(ROLLUP_SETTINGS_PROPERTY);
       if (!wanted.equals(built)) {
         return built == null
@@ -172,7 +207,7 @@ public final class DetectStage {
                 .read(TableNames.ATTRIBUTE_DAILY)
                 .filter(col(Cols.EVENT_DATE).between(start, runDate)),
             warehouse
-                .read(TableNames.IP_SLOTS)
+                .read(TableNames.CO_LOGIN_MEETINGS)
                 .filter(col(Cols.EVENT_DATE).between(start, runDate)),
             warehouse.exists(InputTable.IP_INTEL.folder())
                 ? warehouse.read(InputTable.IP_INTEL.folder())

@@ -48,6 +48,7 @@ public final class Retention {
     DATED_TABLES.put(InputTable.LOGINS.folder(), Cols.EVENT_DATE);
     DATED_TABLES.put(TableNames.ATTRIBUTE_DAILY, Cols.EVENT_DATE);
     DATED_TABLES.put(TableNames.IP_SLOTS, Cols.EVENT_DATE);
+    DATED_TABLES.put(TableNames.CO_LOGIN_MEETINGS, Cols.EVENT_DATE);
     DATED_TABLES.put(TableNames.QUARANTINE, Cols.RUN_DATE);
     DATED_TABLES.put(TableNames.LINK_EVIDENCE, Cols.RUN_DATE);
     DATED_TABLES.put(TableNames.CLUSTER_MEMBERS, Cols.RUN_DATE);
@@ -75,9 +76,13 @@ public final class Retention {
     conditions.put(InputTable.DECISIONS.folder(), own);
     conditions.put(TableNames.ATTRIBUTE_DAILY, own);
     conditions.put(TableNames.IP_SLOTS, own);
-    conditions.put(
-        TableNames.LINK_EVIDENCE,
-        col("t." + Cols.ACCOUNT_A).equalTo(id).or(col("t." + Cols.ACCOUNT_B).equalTo(id)));
+    Column eitherOfAPair =
+        col("t." + Cols.ACCOUNT_A).equalTo(id).or(col("t." + Cols.ACCOUNT_B).equalTo(id));
+    // Other pairs' meetings stay as rolled up: they were judged with the erased account counted in
+    // its slots' crowd, which differs from a rebuild only for a slot that held exactly one account
+    // more than link.pair-cap (a rebuild would then pair the others). --full-recompute rebuilds.
+    conditions.put(TableNames.CO_LOGIN_MEETINGS, eitherOfAPair);
+    conditions.put(TableNames.LINK_EVIDENCE, eitherOfAPair);
     conditions.put(TableNames.CLUSTER_MEMBERS, own);
     conditions.put(TableNames.ACCOUNT_RISK, own);
     // A rejected record keeps only its raw text: match the id as a whole token in it.

@@ -70,6 +70,9 @@ public final class Cols {
 
   public static final String SLOT = "slot";
 
+  /** The co-login slots two accounts shared on one address on one day. */
+  public static final String MEETINGS = "meetings";
+
   // enrichment
   public static final String IP_COUNTRY = "ip_country";
 

@@ -219,6 +219,14 @@ public final class Schemas {
           required(Cols.SLOT, LongType),
           required(Cols.ACCOUNT_ID, StringType));
 
+  public static final StructType CO_LOGIN_MEETINGS =
+      struct(
+          required(Cols.EVENT_DATE, DateType),
+          required(Cols.ACCOUNT_A, StringType),
+          required(Cols.ACCOUNT_B, StringType),
+          required(Cols.IP, StringType),
+          required(Cols.MEETINGS, LongType));
+
   // gold
   public static final StructType REASON =
       struct(

@@ -38,4 +38,10 @@ public final class TableNames {
 
   /** Which accounts used an IP in each co-login time slot, per day. */
   public static final String IP_SLOTS = "ip_slots";
+
+  /**
+   * Which pairs of accounts met on an IP in a co-login slot, per day: rolled up from {@link
+   * #IP_SLOTS} with each day, so a night reads its window's meetings instead of joining its slots.
+   */
+  public static final String CO_LOGIN_MEETINGS = "co_login_meetings";
 }

@@ -82,7 +82,7 @@ class HubDetectionTest {
             spark,
             new Detection.Input(
                 attributeDaily,
-                slots,
+                Links.dailyMeetings(slots, Links.Params.from(settings).pairCap()),
                 null,
                 data.payouts(spark),
                 data.accounts(spark),
@@ -142,7 +142,7 @@ class HubDetectionTest {
                 Detection.activeDays(attributeDaily.filter(col(Cols.ATTR_TYPE).equalTo("ip"))),
                 p)
             .count();
-    long meetings = Links.slotMeetings(slots, p).count();
+    long meetings = Links.slotMeetings(slots, p.pairCap()).count();
     long membershipRows = memberships.count() + slots.count();
     long bound = (long) ((p.pairCap() - 1) / 2.0 * membershipRows);
     assertThat(attributePairs + meetings).isLessThanOrEqualTo(bound);

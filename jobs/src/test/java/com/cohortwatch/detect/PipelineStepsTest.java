@@ -490,7 +490,7 @@ class PipelineStepsTest {
             Rollups.attributeDaily(logins, 24, 48).filter(col(Cols.ATTR_TYPE).equalTo("ip")));
     Dataset<Row> ipInfo = Enrichment.ipInfo(slots.select(Cols.IP).distinct(), data.intel(spark()));
     Map<String, Double> weights = new java.util.HashMap<>();
-    Links.coLoginPairs(slots, active, ipInfo, PARAMS)
+    Links.coLoginPairs(Links.dailyMeetings(slots, PARAMS.pairCap()), active, ipInfo, PARAMS)
         .collectAsList()
         .forEach(
             r ->
@@ -519,7 +519,9 @@ class PipelineStepsTest {
             .groupBy(Cols.ACCOUNT_ID)
             .agg(org.apache.spark.sql.functions.max(Links.ACTIVE_DAYS).as(Links.ACTIVE_DAYS));
     Dataset<Row> ipInfo = Enrichment.ipInfo(slots.select(Cols.IP).distinct(), null);
-    List<Row> links = Links.coLoginPairs(slots, active, ipInfo, PARAMS).collectAsList();
+    List<Row> links =
+        Links.coLoginPairs(Links.dailyMeetings(slots, PARAMS.pairCap()), active, ipInfo, PARAMS)
+            .collectAsList();
     assertThat(links).hasSize(1);
     assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
     assertThat(links.get(0).<String>getAs(Cols.ACCOUNT_B)).isEqualTo("b");

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IncrementalEqualityTest {
   private static final LocalDate FIRST = LocalDate.of(2026, 11, 18);
   private static final LocalDate LAST = FIRST.plusDays(2);
-  private static final int LOOKBACK = 4;
+  private static final int LOOKBACK = 3;
   private static final List<String> GOLD =
       List.of(
           TableNames.ACCOUNT_RISK,

@@ -160,7 +160,8 @@ class NightlyRunTest {
           TableNames.CLUSTER_MEMBERS,
           TableNames.LINK_EVIDENCE,
           TableNames.ATTRIBUTE_DAILY,
-          TableNames.IP_SLOTS);
+          TableNames.IP_SLOTS,
+          TableNames.CO_LOGIN_MEETINGS);
 
   static Map<String, List<String>> snapshot(SparkSession spark) {
     Warehouse w = new Warehouse(spark, warehouseDir.toString());

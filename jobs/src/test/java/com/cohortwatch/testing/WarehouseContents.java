@@ -29,6 +29,7 @@ public final class WarehouseContents {
           TableNames.QUARANTINE,
           TableNames.ATTRIBUTE_DAILY,
           TableNames.IP_SLOTS,
+          TableNames.CO_LOGIN_MEETINGS,
           TableNames.LINK_EVIDENCE,
           TableNames.CLUSTER_MEMBERS,
           TableNames.CLUSTER_RISK,
