@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.detect.Links;
 import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.ingest.IngestStage;
 import com.cohortwatch.io.Warehouse;
@@ -59,6 +60,21 @@ class RollupRebuildTest {
     assertThat(ipv4SubnetPrefixes(warehouse, DAY)).containsExactly("/16");
     assertThat(warehouse.read(TableNames.IP_SLOTS).count()).isPositive();
 
+    // The co-login meetings are rolled up from the rebuilt slots, and depend on the pair cap.
+    assertThat(meetings(warehouse)).isNotEmpty().isEqualTo(meetingsAfresh(warehouse, 50));
+    RunConfig capped =
+        config(
+            input,
+            warehouse,
+            Map.of(Settings.IPV4_PREFIX.name(), "16", Settings.PAIR_CAP.name(), "2"),
+            false);
+    assertThat(DetectStage.updateRollups(spark, capped, warehouse, List.of(DAY)))
+        .contains(Settings.PAIR_CAP.name() + "=50")
+        .contains(Settings.PAIR_CAP.name() + "=2");
+    assertThat(meetings(warehouse)).isEqualTo(meetingsAfresh(warehouse, 2));
+    assertThat(DetectStage.updateRollups(spark, slash16, warehouse, List.of(DAY)))
+        .contains(Settings.PAIR_CAP.name() + "=2");
+
     // The same rule again: only the landed day is recomputed.
     long version = warehouse.lastCommit(TableNames.ATTRIBUTE_DAILY).version();
     assertThat(DetectStage.updateRollups(spark, slash16, warehouse, List.of(DAY))).isNull();
@@ -84,6 +100,25 @@ class RollupRebuildTest {
                         Cols.LOGINS))
                 .count())
         .isZero();
+  }
+
+  private static List<String> meetings(Warehouse warehouse) {
+    return sortedJson(warehouse.read(TableNames.CO_LOGIN_MEETINGS));
+  }
+
+  private static List<String> meetingsAfresh(Warehouse warehouse, int pairCap) {
+    return sortedJson(Links.dailyMeetings(warehouse.read(TableNames.IP_SLOTS), pairCap));
+  }
+
+  private static List<String> sortedJson(
+      org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows) {
+    return rows
+        .select(Cols.EVENT_DATE, Cols.ACCOUNT_A, Cols.ACCOUNT_B, Cols.IP, Cols.MEETINGS)
+        .toJSON()
+        .collectAsList()
+        .stream()
+        .sorted()
+        .toList();
   }
 
   /** The distinct prefix lengths of the IPv4 subnet values rolled up for one day. */
