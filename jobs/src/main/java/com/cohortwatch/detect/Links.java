@@ -585,11 +585,11 @@ public final class Links {
 
   /**
    * The co-login meetings of each day: event_date, account_a, account_b, ip, meetings (the slots
-   * the two shared on that address that day). A day's meetings depend on that day's {@code
-   * ip_slots} alone, so they are rolled up once, when the day is, and a night reads its window's
-   * days instead of joining 30 days of slots again.
+   * the two shared on that address that day). A day's meetings depend on that day's time slots
+   * alone, so they are rolled up once, when the day is, and a night reads its window's days instead
+   * of joining 30 days of slots again.
    *
-   * @param slots day, ip, slot, account_id rows of the days to roll up
+   * @param slots {@link Rollups#ipSlots} of the days to roll up
    */
   public static Dataset<Row> dailyMeetings(Dataset<Row> slots, int pairCap) {
     return slotMeetings(slots, pairCap)

@@ -57,7 +57,6 @@ public final class Backtest {
         List.of(
             TableNames.QUARANTINE,
             TableNames.ATTRIBUTE_DAILY,
-            TableNames.IP_SLOTS,
             TableNames.CO_LOGIN_MEETINGS,
             TableNames.INGEST_LOG,
             TableNames.ERASURES,

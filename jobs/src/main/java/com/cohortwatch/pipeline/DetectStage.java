@@ -32,16 +32,17 @@ import org.apache.spark.sql.SparkSession;
 public final class DetectStage {
   private DetectStage() {}
 
-  /** The rollup tables, in the order they are built: each later one is made from the one before. */
+  /**
+   * The rollup tables. The co-login meetings are made from each day's time slots, which are not
+   * kept: only the meetings are read afterwards ({@link TableNames#IP_SLOTS}).
+   */
   static final List<String> ROLLUP_TABLES =
-      List.of(TableNames.ATTRIBUTE_DAILY, TableNames.IP_SLOTS, TableNames.CO_LOGIN_MEETINGS);
+      List.of(TableNames.ATTRIBUTE_DAILY, TableNames.CO_LOGIN_MEETINGS);
 
   private static final Map<String, org.apache.spark.sql.types.StructType> ROLLUP_SCHEMAS =
       Map.of(
           TableNames.ATTRIBUTE_DAILY,
           Schemas.ATTRIBUTE_DAILY,
-          TableNames.IP_SLOTS,
-          Schemas.IP_SLOTS,
           TableNames.CO_LOGIN_MEETINGS,
           Schemas.CO_LOGIN_MEETINGS);
 
@@ -62,7 +63,6 @@ public final class DetectStage {
     Map<String, String> stamped = Map.of(ROLLUP_SETTINGS_PROPERTY, wanted);
     // A new table records the settings at creation; an existing one only after a rebuild.
     ensureRollupTable(warehouse, TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped);
-    ensureRollupTable(warehouse, TableNames.IP_SLOTS, Schemas.IP_SLOTS, stamped);
     ensureRollupTable(warehouse, TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS, stamped);
     if (!warehouse.exists(InputTable.LOGINS.folder())) {
       return null;
@@ -75,13 +75,7 @@ public final class DetectStage {
           Rollups.attributeDaily(
               bronze, s.getInt(Settings.IPV4_PREFIX), s.getInt(Settings.IPV6_PREFIX)));
       warehouse.overwrite(
-          TableNames.IP_SLOTS,
-          Schemas.IP_SLOTS,
-          Rollups.ipSlots(bronze, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)));
-      warehouse.overwrite(
-          TableNames.CO_LOGIN_MEETINGS,
-          Schemas.CO_LOGIN_MEETINGS,
-          Links.dailyMeetings(warehouse.read(TableNames.IP_SLOTS), s.getInt(Settings.PAIR_CAP)));
+          TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS, dailyMeetings(bronze, s));
       // Stamped only after every rebuild committed: a run killed in between rebuilds again.
       for (String table : ROLLUP_TABLES) {
         warehouse.ensure(table, ROLLUP_SCHEMAS.get(table), stamped, Cols.EVENT_DATE);
@@ -108,18 +102,18 @@ public final class DetectStage {
             logins, s.getInt(Settings.IPV4_PREFIX), s.getInt(Settings.IPV6_PREFIX)),
         affected);
     warehouse.replaceWhere(
-        TableNames.IP_SLOTS,
-        Schemas.IP_SLOTS,
-        Rollups.ipSlots(logins, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)),
-        affected);
-    // From the slots just written, not computed again from the logins.
-    warehouse.replaceWhere(
         TableNames.CO_LOGIN_MEETINGS,
         Schemas.CO_LOGIN_MEETINGS,
-        Links.dailyMeetings(
-            warehouse.read(TableNames.IP_SLOTS).filter(affected), s.getInt(Settings.PAIR_CAP)),
+        dailyMeetings(logins, s),
         affected);
     return null;
+  }
+
+  /** The co-login meetings of the logins' days, through their time slots. */
+  private static Dataset<Row> dailyMeetings(Dataset<Row> logins, Settings s) {
+    return Links.dailyMeetings(
+        Rollups.ipSlots(logins, s.getInt(Settings.CO_LOGIN_WINDOW_MINUTES)),
+        s.getInt(Settings.PAIR_CAP));
   }
 
   private static void ensureRollupTable(

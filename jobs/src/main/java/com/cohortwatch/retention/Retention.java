@@ -47,7 +47,7 @@ public final class Retention {
   static {
     DATED_TABLES.put(InputTable.LOGINS.folder(), Cols.EVENT_DATE);
     DATED_TABLES.put(TableNames.ATTRIBUTE_DAILY, Cols.EVENT_DATE);
-    DATED_TABLES.put(TableNames.IP_SLOTS, Cols.EVENT_DATE);
+    DATED_TABLES.put(TableNames.IP_SLOTS, Cols.EVENT_DATE); // in warehouses of older releases
     DATED_TABLES.put(TableNames.CO_LOGIN_MEETINGS, Cols.EVENT_DATE);
     DATED_TABLES.put(TableNames.QUARANTINE, Cols.RUN_DATE);
     DATED_TABLES.put(TableNames.LINK_EVIDENCE, Cols.RUN_DATE);

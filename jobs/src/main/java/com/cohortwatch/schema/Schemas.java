@@ -212,13 +212,6 @@ public final class Schemas {
           field(Cols.LAST_SEEN, TimestampType),
           field(Cols.HOURS, createArrayType(IntegerType)));
 
-  public static final StructType IP_SLOTS =
-      struct(
-          required(Cols.EVENT_DATE, DateType),
-          required(Cols.IP, StringType),
-          required(Cols.SLOT, LongType),
-          required(Cols.ACCOUNT_ID, StringType));
-
   public static final StructType CO_LOGIN_MEETINGS =
       struct(
           required(Cols.EVENT_DATE, DateType),

@@ -36,12 +36,16 @@ public final class TableNames {
    */
   public static final String ERASURES = "erasures";
 
-  /** Which accounts used an IP in each co-login time slot, per day. */
+  /**
+   * Which accounts used an IP in each co-login time slot, per day: written by releases before
+   * {@link #CO_LOGIN_MEETINGS}, no longer written or read, but purge and erase still clear it in a
+   * warehouse that has it (it names accounts and their addresses).
+   */
   public static final String IP_SLOTS = "ip_slots";
 
   /**
-   * Which pairs of accounts met on an IP in a co-login slot, per day: rolled up from {@link
-   * #IP_SLOTS} with each day, so a night reads its window's meetings instead of joining its slots.
+   * Which pairs of accounts met on an IP in a co-login time slot, per day: rolled up with each day
+   * from its logins' slots, so a night reads its window's meetings instead of joining its slots.
    */
   public static final String CO_LOGIN_MEETINGS = "co_login_meetings";
 }

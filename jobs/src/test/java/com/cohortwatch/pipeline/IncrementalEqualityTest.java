@@ -32,19 +32,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Night after night gives the same answer as one run from scratch. Three nights over a short window
- * of the samples, each landing a new day: the second also changes the accounts snapshot and retires
- * a day from the window; the third lands a late login for a day already rolled up and a new review
- * decision. A fresh warehouse then runs only the last night on the same input. Every gold table of
- * that night must be equal row for row, but for the cluster ids, which carry history by design
- * (stable across nights) and are compared by their members instead.
+ * Night after night gives the same answer as one run from scratch. Two nights over a three-day
+ * window of the samples; the second lands a day with a late login for the day already rolled up,
+ * retires a day from the window, moves an account to another country (a changed snapshot) and adds
+ * a review decision. A fresh warehouse then runs only the last night on the same input. Every gold
+ * table of that night must be equal row for row, but for the cluster ids, which carry history by
+ * design (stable across nights) and are compared by their members instead.
  *
  * <p>This is the guard for state carried between nights: whatever a night keeps from the last one
  * (rollups, snapshots, and later memberships and links) must not change what it publishes.
  */
 class IncrementalEqualityTest {
   private static final LocalDate FIRST = LocalDate.of(2026, 11, 18);
-  private static final LocalDate LAST = FIRST.plusDays(2);
+  private static final LocalDate LAST = FIRST.plusDays(1);
   private static final int LOOKBACK = 3;
   private static final List<String> GOLD =
       List.of(
@@ -59,7 +59,7 @@ class IncrementalEqualityTest {
   @TempDir Path dir;
 
   @Test
-  void threeNightsIncrementallyPublishWhatOneRunFromScratchPublishes() throws IOException {
+  void nightsInARowPublishWhatOneRunFromScratchPublishes() throws IOException {
     SparkSession spark = SharedSpark.spark();
     Path samples = SharedSpark.repoRoot().resolve("data-samples");
     Path input = TestFiles.lastDaysOfTheSamples(dir.resolve("in"), FIRST, LOOKBACK);
@@ -68,8 +68,9 @@ class IncrementalEqualityTest {
     RunConfig night = config(input, nightly, FIRST);
     NightlyRun.run(spark, night);
 
-    // Night 2: a day lands, the oldest leaves the window, one account moves country.
-    land(samples, input, FIRST.plusDays(1));
+    // Night 2: a day lands, the oldest leaves the window, one account moves country, a login
+    // for yesterday comes late, and a reviewer confirms an account.
+    land(samples, input, LAST);
     Path accounts = input.resolve("accounts/accounts.csv");
     String moved =
         Files.readString(accounts, StandardCharsets.UTF_8)
@@ -78,10 +79,6 @@ class IncrementalEqualityTest {
                 "a0000001,2025-10-21T17:44:40Z,CA,America/Toronto,");
     assertThat(moved).contains("a0000001,2025-10-21T17:44:40Z,CA,");
     Files.writeString(accounts, moved, StandardCharsets.UTF_8);
-    NightlyRun.run(spark, night.withRunDate(FIRST.plusDays(1)));
-
-    // Night 3: a day lands with a late login for yesterday, and a reviewer confirms an account.
-    land(samples, input, LAST);
     Files.writeString(
         input.resolve("logins/date=" + LAST + "/late.jsonl"),
         "{\"event_id\":\"late-1\",\"account_id\":\"a0000104\",\"event_time\":\""

@@ -160,7 +160,6 @@ class NightlyRunTest {
           TableNames.CLUSTER_MEMBERS,
           TableNames.LINK_EVIDENCE,
           TableNames.ATTRIBUTE_DAILY,
-          TableNames.IP_SLOTS,
           TableNames.CO_LOGIN_MEETINGS);
 
   static Map<String, List<String>> snapshot(SparkSession spark) {

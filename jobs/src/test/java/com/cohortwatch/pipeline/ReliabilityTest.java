@@ -655,8 +655,7 @@ class ReliabilityTest {
     assertThat(removed.get(TableNames.QUARANTINE)).isPositive();
     assertThat(w.read("logins").count()).isEqualTo(keptLogins);
     assertThat(w.read(TableNames.ACCOUNT_RISK).count()).isEqualTo(keptRisk);
-    for (String table :
-        List.of(TableNames.ATTRIBUTE_DAILY, TableNames.IP_SLOTS, TableNames.CO_LOGIN_MEETINGS)) {
+    for (String table : List.of(TableNames.ATTRIBUTE_DAILY, TableNames.CO_LOGIN_MEETINGS)) {
       assertThat(w.read(table).filter(col(Cols.EVENT_DATE).lt(Date.valueOf(D3))).count())
           .as(table)
           .isZero();

@@ -58,9 +58,9 @@ class RollupRebuildTest {
         .contains(Settings.IPV4_PREFIX.name() + "=16");
     assertThat(ipv4SubnetPrefixes(warehouse, DAY.minusDays(1))).containsExactly("/16");
     assertThat(ipv4SubnetPrefixes(warehouse, DAY)).containsExactly("/16");
-    assertThat(warehouse.read(TableNames.IP_SLOTS).count()).isPositive();
+    assertThat(warehouse.read(TableNames.CO_LOGIN_MEETINGS).count()).isPositive();
 
-    // The co-login meetings are rolled up from the rebuilt slots, and depend on the pair cap.
+    // The co-login meetings are rolled up from every login's time slot, and depend on the pair cap.
     assertThat(meetings(warehouse)).isNotEmpty().isEqualTo(meetingsAfresh(warehouse, 50));
     RunConfig capped =
         config(
@@ -107,7 +107,7 @@ class RollupRebuildTest {
   }
 
   private static List<String> meetingsAfresh(Warehouse warehouse, int pairCap) {
-    return sortedJson(Links.dailyMeetings(warehouse.read(TableNames.IP_SLOTS), pairCap));
+    return sortedJson(Links.dailyMeetings(Rollups.ipSlots(warehouse.read("logins"), 30), pairCap));
   }
 
   private static List<String> sortedJson(

@@ -28,7 +28,6 @@ public final class WarehouseContents {
           "decisions",
           TableNames.QUARANTINE,
           TableNames.ATTRIBUTE_DAILY,
-          TableNames.IP_SLOTS,
           TableNames.CO_LOGIN_MEETINGS,
           TableNames.LINK_EVIDENCE,
           TableNames.CLUSTER_MEMBERS,
