@@ -36,15 +36,11 @@ public final class DetectStage {
    * The rollup tables. The co-login meetings are made from each day's time slots, which are not
    * kept: only the meetings are read afterwards ({@link TableNames#IP_SLOTS}).
    */
-  static final List<String> ROLLUP_TABLES =
-      List.of(TableNames.ATTRIBUTE_DAILY, TableNames.CO_LOGIN_MEETINGS);
-
-  private static final Map<String, org.apache.spark.sql.types.StructType> ROLLUP_SCHEMAS =
-      Map.of(
-          TableNames.ATTRIBUTE_DAILY,
-          Schemas.ATTRIBUTE_DAILY,
-          TableNames.CO_LOGIN_MEETINGS,
-          Schemas.CO_LOGIN_MEETINGS);
+  private static final List<Map.Entry<String, org.apache.spark.sql.types.StructType>>
+      ROLLUP_TABLES =
+          List.of(
+              Map.entry(TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY),
+              Map.entry(TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS));
 
   /** Table property of the rollup tables: the settings their rows were computed with. */
   static final String ROLLUP_SETTINGS_PROPERTY = "cohortwatch.rollup-settings";
@@ -62,8 +58,9 @@ public final class DetectStage {
     String rebuild = rebuildReason(warehouse, config.fullRecompute(), wanted);
     Map<String, String> stamped = Map.of(ROLLUP_SETTINGS_PROPERTY, wanted);
     // A new table records the settings at creation; an existing one only after a rebuild.
-    ensureRollupTable(warehouse, TableNames.ATTRIBUTE_DAILY, Schemas.ATTRIBUTE_DAILY, stamped);
-    ensureRollupTable(warehouse, TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS, stamped);
+    for (var table : ROLLUP_TABLES) {
+      ensureRollupTable(warehouse, table.getKey(), table.getValue(), stamped);
+    }
     if (!warehouse.exists(InputTable.LOGINS.folder())) {
       return null;
     }
@@ -77,8 +74,8 @@ public final class DetectStage {
       warehouse.overwrite(
           TableNames.CO_LOGIN_MEETINGS, Schemas.CO_LOGIN_MEETINGS, dailyMeetings(bronze, s));
       // Stamped only after every rebuild committed: a run killed in between rebuilds again.
-      for (String table : ROLLUP_TABLES) {
-        warehouse.ensure(table, ROLLUP_SCHEMAS.get(table), stamped, Cols.EVENT_DATE);
+      for (var table : ROLLUP_TABLES) {
+        warehouse.ensure(table.getKey(), table.getValue(), stamped, Cols.EVENT_DATE);
       }
       return rebuild;
     }
@@ -153,7 +150,8 @@ public final class DetectStage {
       return "--full-recompute";
     }
     boolean anyRolledUp = false;
-    for (String table : ROLLUP_TABLES) {
+    for (var rollup : ROLLUP_TABLES) {
+      String table = rollup.getKey();
       if (!warehouse.exists(table)) {
         if (anyRolledUp) {
           return "the rollup table " + table + " is missing (an older release, or removed)";
