@@ -74,7 +74,7 @@ def main():
                 day, acc = event_date(r.get("event_time")), r.get("account_id")
                 if day is None or not acc:
                     continue
-                bit = day_bits.get(day) or day_bits.setdefault(day, 1 << len(day_bits))
+                bit = day_bits.setdefault(day, 1 << len(day_bits))
                 seen[acc] |= bit
                 for kind in ("ip", "device_id"):
                     if r.get(kind):
@@ -99,7 +99,7 @@ def main():
     print(f"window: {run_date - datetime.timedelta(days=lookback - 1)} to {run_date}; "
           f"retired day {retired}")
     window = sum(1 for m in seen.values() if m & tonight)
-    touched = sum(1 for m in seen.values() if m & edges and m & (tonight | last_night))
+    touched = sum(1 for m in seen.values() if m & edges)
     print(f"accounts in the window: {window}")
     print(f"accounts with a login on the new or the retired day: {touched} "
           f"({100 * touched / max(1, window):.1f} % of the window)")
@@ -111,11 +111,12 @@ def main():
             now = {acc for acc, m in accs.items() if m & tonight}
             before = {acc for acc, m in accs.items() if m & last_night}
             in_window += bool(now)
-            used += any(m & edges for m in accs.values()) and bool(now or before)
+            used += any(m & edges for m in accs.values())
             changed += now != before
         print(f"{kind} in the window: {in_window}; used on the new or the retired day: "
               f"{used} ({100 * used / max(1, in_window):.1f} %); "
               f"member set changed: {changed} ({100 * changed / max(1, in_window):.1f} %)")
+
 
 if __name__ == "__main__":
     main()
