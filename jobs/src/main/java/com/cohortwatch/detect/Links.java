@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.exp;
+import static org.apache.spark.sql.functions.explode_outer;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
@@ -26,6 +27,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 /**
  * Links between accounts that share infrastructure, weighted by how rare the shared attribute is
@@ -106,6 +108,10 @@ public final class Links {
    * strangers on a carrier's gateway ({@link #coLoginPairs}).
    */
   static final int HOTSPOT_MIN_ADDRESSES = 3;
+
+  /** The join key of two pair tables. */
+  private static final Seq<String> PAIR =
+      JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq();
 
   /**
    * A handover batch's link ({@link #handoverPairs}) weighs as much as an exit twin pair at its
@@ -356,10 +362,7 @@ public final class Links {
       Dataset<Row> strong =
           candidates.filter(lit(1.0).minus(exp(col("_log_none"))).geq(p.minLinkWeight()));
       candidates =
-          strong.join(
-              inTriangle(strong.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)),
-              JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
-              "left_semi");
+          strong.join(inTriangle(strong.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B)), PAIR, "left_semi");
     }
     Dataset<Row> batches =
         candidates.select(Cols.ACCOUNT_A, Cols.ACCOUNT_B).withColumn(TWIN_STRENGTH, lit(0.0));
@@ -376,7 +379,7 @@ public final class Links {
                     col("_log_none")
                         .minus(log(greatest(lit(1e-9), lit(1.0).minus(col("_strongest")))))));
     return perPair
-        .join(gates, JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq())
+        .join(gates, PAIR)
         .select(
             col(Cols.ACCOUNT_A),
             col(Cols.ACCOUNT_B),
@@ -518,10 +521,7 @@ public final class Links {
     Dataset<Row> wedges =
         both.join(other, col("_x").equalTo(col("_x2")).and(col("_y").lt(col("_z"))))
             .select(col("_y").as(Cols.ACCOUNT_A), col("_z").as(Cols.ACCOUNT_B));
-    return edges.join(
-        wedges,
-        JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_A, Cols.ACCOUNT_B)).toSeq(),
-        "left_semi");
+    return edges.join(wedges, PAIR, "left_semi");
   }
 
   /**
@@ -541,21 +541,22 @@ public final class Links {
    */
   public static Dataset<Row> coLoginPairs(
       Dataset<Row> meetings, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
+    Dataset<Row> met = MeetingDays.of(meetings, p.coLoginMinDays());
+    // Only the pairs that pass are joined to the address kinds, each by its distinct addresses.
     Dataset<Row> kinds = ipInfo.select(col(Cols.IP).as("_ki"), col(Cols.USAGE_TYPE));
-    Dataset<Row> perPair =
-        meetings
+    Dataset<Row> addressKinds =
+        met.select(
+                col(Cols.ACCOUNT_A),
+                col(Cols.ACCOUNT_B),
+                explode_outer(col(MeetingDays.ADDRESSES)).as(Cols.IP))
             .join(kinds, col(Cols.IP).equalTo(col("_ki")), "left")
             .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
             .agg(
-                countDistinct(Cols.EVENT_DATE).as("_days"),
-                sum(Cols.MEETINGS).as(Cols.EVENTS),
-                min(Cols.EVENT_DATE).as("_first_day"),
-                max(Cols.EVENT_DATE).as("_last_day"),
                 max(coLoginKind(col(Cols.USAGE_TYPE))).as("_address_kind"),
                 countDistinct(when(col(Cols.USAGE_TYPE).equalTo("mobile"), col(Cols.IP)))
-                    .as("_mobile_addresses"),
-                min(Cols.IP).as(Cols.ATTRIBUTE))
-            .filter(col("_days").geq(p.coLoginMinDays()))
+                    .as("_mobile_addresses"));
+    Dataset<Row> perPair =
+        met.join(addressKinds, PAIR)
             .withColumn(
                 "_kind",
                 when(col("_mobile_addresses").geq(HOTSPOT_MIN_ADDRESSES), lit(1.0))
@@ -564,7 +565,7 @@ public final class Links {
         activeDays.select(col(Cols.ACCOUNT_ID).as("_aa"), col(ACTIVE_DAYS).as("_da"));
     Dataset<Row> actB =
         activeDays.select(col(Cols.ACCOUNT_ID).as("_ab"), col(ACTIVE_DAYS).as("_db"));
-    Column share = col("_days").divide(least(col("_da"), col("_db")));
+    Column share = col(MeetingDays.DAYS).divide(least(col("_da"), col("_db")));
     // 0 at or below 20 % of active days, full strength from 70 %.
     Column strength = least(lit(1.0), greatest(lit(0.0), share.minus(0.2).divide(0.5)));
     return perPair
@@ -578,8 +579,8 @@ public final class Links {
             lit(Rollups.CO_LOGIN).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
             col(Cols.WEIGHT),
-            col("_first_day").cast("timestamp").as(Cols.FIRST_SEEN),
-            col("_last_day").cast("timestamp").as(Cols.LAST_SEEN),
+            col(MeetingDays.FIRST_DAY).cast("timestamp").as(Cols.FIRST_SEEN),
+            col(MeetingDays.LAST_DAY).cast("timestamp").as(Cols.LAST_SEEN),
             col(Cols.EVENTS));
   }
 
