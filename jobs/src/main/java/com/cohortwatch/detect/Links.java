@@ -541,22 +541,25 @@ public final class Links {
    */
   public static Dataset<Row> coLoginPairs(
       Dataset<Row> meetings, Dataset<Row> activeDays, Dataset<Row> ipInfo, Params p) {
-    Dataset<Row> met = MeetingDays.of(meetings, p.coLoginMinDays());
     // Only the pairs that pass are joined to the address kinds, each by its distinct addresses.
+    // The fold is read once: grouping by its own columns brings each pair back together.
     Dataset<Row> kinds = ipInfo.select(col(Cols.IP).as("_ki"), col(Cols.USAGE_TYPE));
-    Dataset<Row> addressKinds =
-        met.select(
-                col(Cols.ACCOUNT_A),
-                col(Cols.ACCOUNT_B),
-                explode_outer(col(MeetingDays.ADDRESSES)).as(Cols.IP))
+    Dataset<Row> perPair =
+        MeetingDays.of(meetings, p.coLoginMinDays())
+            .withColumn(Cols.IP, explode_outer(col(MeetingDays.ADDRESSES)))
             .join(kinds, col(Cols.IP).equalTo(col("_ki")), "left")
-            .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
+            .groupBy(
+                Cols.ACCOUNT_A,
+                Cols.ACCOUNT_B,
+                MeetingDays.DAYS,
+                Cols.EVENTS,
+                MeetingDays.FIRST_DAY,
+                MeetingDays.LAST_DAY,
+                Cols.ATTRIBUTE)
             .agg(
                 max(coLoginKind(col(Cols.USAGE_TYPE))).as("_address_kind"),
-                countDistinct(when(col(Cols.USAGE_TYPE).equalTo("mobile"), col(Cols.IP)))
-                    .as("_mobile_addresses"));
-    Dataset<Row> perPair =
-        met.join(addressKinds, PAIR)
+                // The addresses are distinct, so counting the mobile ones counts distinct ones.
+                count(when(col(Cols.USAGE_TYPE).equalTo("mobile"), lit(1))).as("_mobile_addresses"))
             .withColumn(
                 "_kind",
                 when(col("_mobile_addresses").geq(HOTSPOT_MIN_ADDRESSES), lit(1.0))
