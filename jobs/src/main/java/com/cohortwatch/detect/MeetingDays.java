@@ -1,16 +1,9 @@
 package com.cohortwatch.detect;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.types.DataTypes.DateType;
-import static org.apache.spark.sql.types.DataTypes.LongType;
-import static org.apache.spark.sql.types.DataTypes.StringType;
-import static org.apache.spark.sql.types.DataTypes.createArrayType;
-import static org.apache.spark.sql.types.DataTypes.createStructField;
-import static org.apache.spark.sql.types.DataTypes.createStructType;
 
 import com.cohortwatch.schema.Cols;
 import java.util.Iterator;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -19,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -47,16 +41,15 @@ final class MeetingDays {
    * (the least address), addresses.
    */
   static final StructType SCHEMA =
-      createStructType(
-          List.of(
-              createStructField(Cols.ACCOUNT_A, StringType, true),
-              createStructField(Cols.ACCOUNT_B, StringType, true),
-              createStructField(DAYS, LongType, false),
-              createStructField(Cols.EVENTS, LongType, true),
-              createStructField(FIRST_DAY, DateType, true),
-              createStructField(LAST_DAY, DateType, true),
-              createStructField(Cols.ATTRIBUTE, StringType, true),
-              createStructField(ADDRESSES, createArrayType(StringType, false), false)));
+      new StructType()
+          .add(Cols.ACCOUNT_A, DataTypes.StringType, true)
+          .add(Cols.ACCOUNT_B, DataTypes.StringType, true)
+          .add(DAYS, DataTypes.LongType, false)
+          .add(Cols.EVENTS, DataTypes.LongType, true)
+          .add(FIRST_DAY, DataTypes.DateType, true)
+          .add(LAST_DAY, DataTypes.DateType, true)
+          .add(Cols.ATTRIBUTE, DataTypes.StringType, true)
+          .add(ADDRESSES, DataTypes.createArrayType(DataTypes.StringType, false), false);
 
   private MeetingDays() {}
 
