@@ -174,20 +174,34 @@ public final class Features {
     Column logins = col(Cols.LOGINS);
     Dataset<Row> handedOver =
         handovers.select(col(Cols.ACCOUNT_ID).as("_hacc"), col(HANDOVER_DATE));
-    Dataset<Row> perAccount =
+    // Only the logins of the account's current holder count.
+    Dataset<Row> current =
         ipDaily
             .join(handedOver, col(Cols.ACCOUNT_ID).equalTo(col("_hacc")), "left")
-            .filter(col(HANDOVER_DATE).isNull().or(col(Cols.EVENT_DATE).geq(col(HANDOVER_DATE))))
-            .join(info, col(Cols.ATTR_VALUE).equalTo(col("_ip")), "left")
-            .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_acc")), "left")
+            .filter(col(HANDOVER_DATE).isNull().or(col(Cols.EVENT_DATE).geq(col(HANDOVER_DATE))));
+    // The hour profiles (24 numbers a row) are summed per account without ever being shuffled by
+    // address: the address kinds below need only each address's login count, so they are joined to
+    // one small row per account and address instead of to every day's row (at 1M accounts, 90M rows
+    // with their profiles went through a sort-merge join on the address and spilled gigabytes).
+    Dataset<Row> timing =
+        current
             .groupBy(col(Cols.ACCOUNT_ID))
             .agg(
                 max(col(HANDOVER_DATE)).as(HANDOVER_DATE),
                 sum(logins).cast("long").as(Cols.LOGINS),
                 countDistinct(Cols.EVENT_DATE).as(ACTIVE_DAYS),
-                summedHours(Cols.HOURS).as(Cols.HOURS),
-                sum(when(anon, logins).otherwise(0)).cast("long").as(ANON_LOGINS),
-                sum(when(known.and(anon.unary_$bang()), logins).otherwise(0))
+                summedHours(Cols.HOURS).as(Cols.HOURS));
+    Column addressLogins = col("_address_logins");
+    Dataset<Row> byKind =
+        current
+            .groupBy(col(Cols.ACCOUNT_ID), col(Cols.ATTR_VALUE))
+            .agg(sum(logins).cast("long").as("_address_logins"))
+            .join(info, col(Cols.ATTR_VALUE).equalTo(col("_ip")), "left")
+            .join(claims, col(Cols.ACCOUNT_ID).equalTo(col("_acc")), "left")
+            .groupBy(col(Cols.ACCOUNT_ID).as("_kacc"))
+            .agg(
+                sum(when(anon, addressLogins).otherwise(0)).cast("long").as(ANON_LOGINS),
+                sum(when(known.and(anon.unary_$bang()), addressLogins).otherwise(0))
                     .cast("long")
                     .as(NONANON_KNOWN_LOGINS),
                 sum(when(
@@ -195,7 +209,7 @@ public final class Features {
                                 col(Cols.USAGE_TYPE),
                                 col(Cols.IP_COUNTRY),
                                 col(Cols.CLAIMED_COUNTRY)),
-                            logins)
+                            addressLogins)
                         .otherwise(0))
                     .cast("long")
                     .as(FOREIGN_LOGINS),
@@ -204,10 +218,12 @@ public final class Features {
                                 col(Cols.USAGE_TYPE),
                                 col(Cols.IP_COUNTRY),
                                 col(Cols.CLAIMED_COUNTRY)),
-                            logins)
+                            addressLogins)
                         .otherwise(0))
                     .cast("long")
                     .as(HOME_LOGINS));
+    Dataset<Row> perAccount =
+        timing.join(byKind, col(Cols.ACCOUNT_ID).equalTo(col("_kacc"))).drop("_kacc");
     Dataset<Row> devices =
         memberships
             .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE))
