@@ -118,17 +118,21 @@ public final class Detection {
     // Each step below scans the Delta table with only the columns it needs.
     Dataset<Row> window = in.attributeDaily();
     Dataset<Row> ipDaily = window.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP));
-    Dataset<Row> active = ipDaily.select(Cols.ACCOUNT_ID).distinct();
+    // Read by the payouts (only active accounts' count), the attribute pairs (a guest's share of
+    // its days) and the co-login meetings: one scan of the window for all three.
+    Dataset<Row> activeDays = cache(activeDays(ipDaily), cached);
 
     Dataset<Row> labelled =
         stages.stage(
             "enrich",
-            () ->
-                cache(
-                    Enrichment.ipInfo(
-                        ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), in.ipIntel()),
-                    cached));
-    Dataset<Row> payouts = in.payouts().join(active, Cols.ACCOUNT_ID);
+            () -> {
+              // Read twice by the lookup (the addresses matched, and all of them): one scan of the
+              // window instead of two.
+              Dataset<Row> ips =
+                  cache(ipDaily.select(col(Cols.ATTR_VALUE).as(Cols.IP)).distinct(), cached);
+              return cache(Enrichment.ipInfo(ips, in.ipIntel()), cached);
+            });
+    Dataset<Row> payouts = in.payouts().join(activeDays.select(Cols.ACCOUNT_ID), Cols.ACCOUNT_ID);
 
     Links.Params linkParams = Links.Params.from(s);
     Dataset<Row> asLabelled =
@@ -150,8 +154,6 @@ public final class Detection {
                     cached));
     Dataset<Row> ipInfo = cache(Exits.relabel(labelled, exits), cached);
     Dataset<Row> memberships = Exits.relabelMemberships(asLabelled, exits);
-    // Read by the attribute pairs (a guest's share of its days) and the co-login meetings.
-    Dataset<Row> activeDays = cache(activeDays(ipDaily), cached);
     // Read by the handover batches and by the account features.
     Dataset<Row> handovers = cache(Features.handovers(memberships), cached);
     Dataset<Row> links =
