@@ -218,4 +218,141 @@ class LongLineTest {
     assertThat(csv.longCount).isEqualTo(1);
     assertThat(csv.firstLongLine).isEqualTo(1);
   }
+
+  /**
+   * The scanner's line rule, one byte and one write at a time, as it was before it kept line starts
+   * in runs: the reference the faster scanner must match.
+   */
+  static final class ByteAtATime {
+    final boolean csv;
+    final ByteArrayOutputStream prefix = new ByteArrayOutputStream();
+    final List<String> kept = new ArrayList<>();
+    long bytes;
+    long line = 1;
+    long recordStartLine = 1;
+    boolean afterCr;
+    boolean quoted;
+    boolean first = true;
+    int longCount;
+    long firstLongLine;
+
+    ByteAtATime(boolean csv) {
+      this.csv = csv;
+    }
+
+    void accept(byte[] buf, int n) {
+      for (int i = 0; i < n; i++) {
+        byte b = buf[i];
+        if (afterCr) {
+          afterCr = false;
+          if (b == '\n') {
+            bytes++;
+            endOfLine();
+            continue;
+          }
+          endOfLine();
+        }
+        if (b == '\n') {
+          bytes++;
+          endOfLine();
+        } else if (b == '\r') {
+          bytes++;
+          afterCr = true;
+        } else {
+          if (csv && b == '"') {
+            quoted = !quoted;
+          }
+          bytes++;
+          if (prefix.size() < TextScan.KEEP_BYTES) {
+            prefix.write(b);
+          }
+        }
+      }
+    }
+
+    void end() {
+      if (afterCr || bytes > 0) {
+        afterCr = false;
+        endOfLine();
+      }
+    }
+
+    private void endOfLine() {
+      line++;
+      if (csv && quoted) {
+        return;
+      }
+      long size = bytes;
+      byte[] p = prefix.toByteArray();
+      if (first
+          && p.length >= 3
+          && p[0] == (byte) 0xEF
+          && p[1] == (byte) 0xBB
+          && p[2] == (byte) 0xBF) {
+        size -= 3;
+      }
+      first = false;
+      if (size >= L) {
+        longCount++;
+        if (firstLongLine == 0) {
+          firstLongLine = recordStartLine;
+        }
+        if (!csv && kept.size() < TextScan.MAX_LONG_PER_FILE) {
+          String text = new String(p, StandardCharsets.UTF_8);
+          int keep = Validation.MAX_RECORD_CHARS + 1;
+          kept.add(text.length() > keep ? text.substring(0, keep) : text);
+        }
+      }
+      bytes = 0;
+      prefix.reset();
+      recordStartLine = line;
+    }
+  }
+
+  @Test
+  void scannerAgreesWithTheByteAtATimeRuleOnRandomText() {
+    java.util.Random random = new java.util.Random(18);
+    byte[] alphabet = "ab\"\r\n,{}\u00e9".getBytes(StandardCharsets.UTF_8);
+    for (int world = 0; world < 40; world++) {
+      ByteArrayOutputStream text = new ByteArrayOutputStream();
+      if (random.nextInt(4) == 0) {
+        text.write(0xEF);
+        text.write(0xBB);
+        text.write(0xBF);
+      }
+      int pieces = 1 + random.nextInt(60);
+      for (int p = 0; p < pieces; p++) {
+        int kind = random.nextInt(10);
+        // runs near the limit on either side, long runs, and short noise with line ends and quotes
+        int length =
+            kind == 0
+                ? L - 3 + random.nextInt(6)
+                : kind == 1 ? L + random.nextInt(L) : random.nextInt(40);
+        byte filler = alphabet[random.nextInt(alphabet.length)];
+        for (int i = 0; i < length; i++) {
+          text.write(
+              kind <= 1 && random.nextInt(1000) != 0
+                  ? 'x'
+                  : kind <= 1 ? filler : alphabet[random.nextInt(alphabet.length)]);
+        }
+      }
+      byte[] bytes = text.toByteArray();
+      boolean csv = random.nextBoolean();
+      TextScan.Lines fast = new TextScan.Lines(csv);
+      ByteAtATime reference = new ByteAtATime(csv);
+      // the same bytes handed over in random chunks, as a stream's reads return them
+      for (int at = 0; at < bytes.length; ) {
+        int n = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 8 : 1 << 17));
+        byte[] chunk = java.util.Arrays.copyOfRange(bytes, at, at + n);
+        fast.accept(chunk, n);
+        reference.accept(chunk, n);
+        at += n;
+      }
+      fast.end();
+      reference.end();
+      assertThat(fast.longCount).as("world %d long lines", world).isEqualTo(reference.longCount);
+      assertThat(fast.firstLongLine).as("world %d first", world).isEqualTo(reference.firstLongLine);
+      assertThat(fast.kept).as("world %d kept starts", world).isEqualTo(reference.kept);
+    }
+  }
 }
