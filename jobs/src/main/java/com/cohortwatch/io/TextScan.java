@@ -180,9 +180,9 @@ final class TextScan {
     }
 
     /**
-     * Counts the bytes one at a time but copies a line's content into its kept start in runs: a
-     * call per byte (the stream's write is synchronised) made this pass a quarter of a 1M cold
-     * ingest.
+     * Counts the bytes one at a time but copies a line's content into its kept start in runs, not
+     * with a call per byte (the stream's write is synchronised): at 1M accounts this pass was 275 s
+     * of the cold ingest's task time.
      */
     void accept(byte[] buf, int n) {
       int run = 0; // where the content bytes not yet kept begin
