@@ -394,6 +394,7 @@ public final class IngestStage {
     switch (table) {
       case LOGINS -> {
         warehouse.ensure(name, Schemas.BRONZE_LOGINS, Cols.EVENT_DATE);
+        long validCount = metrics.read().get(name) - metrics.quarantined().get(name);
         Column thisBatch = org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate());
         Dataset<Row> batch = Dedup.firstDeliveryPerEvent(valid);
         Dataset<Row> existing = warehouse.read(name);
@@ -403,7 +404,8 @@ public final class IngestStage {
             existing
                 .filter(col(Cols.EVENT_DATE).geq(lit(Date.valueOf(firstDay))))
                 .filter(org.apache.spark.sql.functions.not(thisBatch))
-                .select(col(Cols.EVENT_KEY));
+                .select(col(Cols.EVENT_KEY))
+                .transform(keys -> Dedup.mayRepeatBatch(keys, valid, validCount));
         batch =
             batch.join(
                 elsewhere,
@@ -420,7 +422,6 @@ public final class IngestStage {
                 .withColumn(Cols.INGESTED_AT, coalesce(col("_prev_ingested_at"), now));
         warehouse.replaceWhere(name, Schemas.BRONZE_LOGINS, batch, v.sourcePartitionPredicate());
         long written = warehouse.lastCommitOutputRows(name);
-        long validCount = metrics.read().get(name) - metrics.quarantined().get(name);
         metrics.recordWritten(name, written);
         metrics.addDuplicatesDropped(validCount - written);
         metrics.addLateEvents(
