@@ -1,5 +1,8 @@
 package com.cohortwatch.spark;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -30,26 +33,32 @@ public final class Sessions {
   public static SparkSession forCli(String appName) {
     SparkSession.Builder builder = deltaBuilder(appName);
     if (System.getProperty("spark.master") == null && System.getenv("MASTER") == null) {
-      builder
-          .master(DEFAULT_MASTER)
-          .config("spark.ui.enabled", System.getProperty("cohortwatch.ui", "false"))
-          .config("spark.sql.shuffle.partitions", String.valueOf(localShufflePartitions()))
-          // Delta's VACUUM lists files with this many tasks (default 10,000): tens of seconds
-          // per table on one machine, for a listing of a few hundred files.
-          .config(
-              "spark.sql.sources.parallelPartitionDiscovery.parallelism",
-              String.valueOf(localShufflePartitions()))
-          // Delta rebuilds a table's state from its log with this many tasks (default 50) at
-          // every snapshot; one machine's log is small, and the 50 tasks made ingestion of the
-          // samples 39.6 s instead of 22.6 s (whole run 94 s instead of 62 s).
-          .config(
-              "spark.databricks.delta.snapshotPartitions",
-              String.valueOf(Runtime.getRuntime().availableProcessors()));
+      builder.master(DEFAULT_MASTER);
+      localDefaults(System.getProperties()).forEach(builder::config);
     }
     return builder.getOrCreate();
   }
 
-  private static int localShufflePartitions() {
-    return Math.max(4, Runtime.getRuntime().availableProcessors() * 4);
+  /**
+   * The embedded run's settings, each unless the JVM was given it as a system property ({@code
+   * COHORTWATCH_JAVA_OPTS=-Dspark.sql.shuffle.partitions=64}): Spark reads those too, but the
+   * builder's own setting would override it.
+   */
+  static Map<String, String> localDefaults(Properties system) {
+    String perCore = String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors() * 4));
+    Map<String, String> defaults = new LinkedHashMap<>();
+    defaults.put("spark.ui.enabled", system.getProperty("cohortwatch.ui", "false"));
+    defaults.put("spark.sql.shuffle.partitions", perCore);
+    // Delta's VACUUM lists files with this many tasks (default 10,000): tens of seconds per table
+    // on one machine, for a listing of a few hundred files.
+    defaults.put("spark.sql.sources.parallelPartitionDiscovery.parallelism", perCore);
+    // Delta rebuilds a table's state from its log with this many tasks (default 50) at every
+    // snapshot; one machine's log is small, and the 50 tasks made ingestion of the samples 39.6 s
+    // instead of 22.6 s (whole run 94 s instead of 62 s).
+    defaults.put(
+        "spark.databricks.delta.snapshotPartitions",
+        String.valueOf(Runtime.getRuntime().availableProcessors()));
+    defaults.replaceAll((key, value) -> system.getProperty(key, value));
+    return defaults;
   }
 }
