@@ -232,10 +232,19 @@ public final class Detection {
     return stages.stage(
         "score",
         () -> {
+          // Read by both halves of the account features: one scan of the window for the two.
+          Dataset<Row> perAddress =
+              cache(
+                  Features.perAddress(ipDaily, handovers, in.windowStart(), in.runDate()), cached);
           Dataset<Row> accountFeatures =
               cache(
                   Features.accountFeatures(
-                      ipDaily, ipInfo, in.accounts(), memberships, handovers, in.runDate()),
+                      perAddress,
+                      ipInfo,
+                      in.accounts(),
+                      memberships,
+                      in.windowStart(),
+                      in.runDate()),
                   cached);
           double medium = s.getDouble(Settings.TIER_MEDIUM);
           double high = s.getDouble(Settings.TIER_HIGH);

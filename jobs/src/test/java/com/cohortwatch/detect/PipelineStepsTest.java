@@ -1044,6 +1044,7 @@ class PipelineStepsTest {
                 data.accounts(spark()),
                 in.memberships(),
                 Features.handovers(in.memberships()),
+                DAY.minusDays(29),
                 DAY)
             .first();
     assertThat(f.<Long>getAs(Cols.LOGINS)).isEqualTo(10L);
@@ -1051,6 +1052,61 @@ class PipelineStepsTest {
     assertThat(f.<Long>getAs(Features.FOREIGN_LOGINS)).isEqualTo(1L);
     assertThat(f.<Integer>getAs(Features.CLAIMED_OFFSET)).isEqualTo(-5);
     assertThat(f.<Double>getAs(Features.TZ_MISMATCH)).isGreaterThan(0.5);
+  }
+
+  @Test
+  void activeDaysCountEachDayOfALongWindowOnceOverAllAddresses() {
+    // A 150-day window needs three words of day bits; the days at the words' edges (63, 64, 127,
+    // 128) and the window's first and last days are always among an account's days. A login before
+    // the window counts nowhere.
+    LocalDate start = DAY.minusDays(149);
+    java.util.Random random = new java.util.Random(7);
+    TestData data = new TestData();
+    Map<String, java.util.Set<LocalDate>> days = new java.util.HashMap<>();
+    Map<String, Long> logins = new java.util.HashMap<>();
+    for (int a = 0; a < 4; a++) {
+      String account = "acc-" + a;
+      data.account(account, "US", "America/New_York", start.minusDays(400), "individual");
+      List<Integer> picked = new ArrayList<>(List.of(0, 63, 64, 127, 128, 149));
+      for (int k = 0; k < 40; k++) {
+        picked.add(random.nextInt(150));
+      }
+      for (int d : picked) {
+        LocalDate day = start.plusDays(d);
+        data.login(account, day, 9, 0, "198.51.100." + (1 + random.nextInt(5)), "dev-" + a);
+        days.computeIfAbsent(account, x -> new java.util.TreeSet<>()).add(day);
+        logins.merge(account, 1L, Long::sum);
+      }
+      data.login(account, start.minusDays(1), 9, 0, "198.51.100.1", "dev-" + a);
+    }
+    FeatureInputs in = FeatureInputs.of(data);
+    Dataset<Row> noHandovers =
+        spark()
+            .createDataFrame(
+                List.of(),
+                new StructType()
+                    .add(Cols.ACCOUNT_ID, "string")
+                    .add(Features.HANDOVER_DATE, "date"));
+    Map<String, Row> f = new java.util.HashMap<>();
+    Features.accountFeatures(
+            in.ipDaily(),
+            in.ipInfo(),
+            data.accounts(spark()),
+            in.memberships(),
+            noHandovers,
+            start,
+            DAY)
+        .collectAsList()
+        .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
+    assertThat(f).hasSize(4);
+    for (String account : days.keySet()) {
+      assertThat(f.get(account).<Long>getAs(Features.ACTIVE_DAYS))
+          .as(account)
+          .isEqualTo(days.get(account).size());
+      assertThat(f.get(account).<Long>getAs(Cols.LOGINS))
+          .as(account)
+          .isEqualTo(logins.get(account));
+    }
   }
 
   @Test
@@ -1085,7 +1141,13 @@ class PipelineStepsTest {
 
     Map<String, Row> f = new java.util.HashMap<>();
     Features.accountFeatures(
-            in.ipDaily(), in.ipInfo(), data.accounts(spark()), in.memberships(), handovers, DAY)
+            in.ipDaily(),
+            in.ipInfo(),
+            data.accounts(spark()),
+            in.memberships(),
+            handovers,
+            DAY.minusDays(29),
+            DAY)
         .collectAsList()
         .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
     // only the buyer's seven days count: every login through the VPN, none at home
