@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 
 import com.cohortwatch.config.Settings;
@@ -233,18 +234,13 @@ public final class Detection {
         "score",
         () -> {
           // Read by both halves of the account features: one scan of the window for the two.
+          Span days = featureDays(in, ipDaily);
           Dataset<Row> perAddress =
-              cache(
-                  Features.perAddress(ipDaily, handovers, in.windowStart(), in.runDate()), cached);
+              cache(Features.perAddress(ipDaily, handovers, days.first(), days.last()), cached);
           Dataset<Row> accountFeatures =
               cache(
                   Features.accountFeatures(
-                      perAddress,
-                      ipInfo,
-                      in.accounts(),
-                      memberships,
-                      in.windowStart(),
-                      in.runDate()),
+                      perAddress, ipInfo, in.accounts(), memberships, in.runDate()),
                   cached);
           double medium = s.getDouble(Settings.TIER_MEDIUM);
           double high = s.getDouble(Settings.TIER_HIGH);
@@ -325,6 +321,24 @@ public final class Detection {
               cached);
         });
   }
+
+  /**
+   * The first and last day the account features describe: the window, or, for a caller that names
+   * none, every day of its input (one small aggregate).
+   */
+  static Span featureDays(Input in, Dataset<Row> ipDaily) {
+    if (in.windowStart() != null) {
+      return new Span(in.windowStart(), in.runDate());
+    }
+    Row span = ipDaily.agg(min(Cols.EVENT_DATE), max(Cols.EVENT_DATE)).first();
+    if (span.isNullAt(0)) {
+      return new Span(in.runDate(), in.runDate());
+    }
+    return new Span(span.getDate(0).toLocalDate(), span.getDate(1).toLocalDate());
+  }
+
+  /** Days from {@code first} to {@code last}, both included. */
+  record Span(LocalDate first, LocalDate last) {}
 
   /**
    * The co-login share's denominator: the distinct days each account logged in at all, not the days

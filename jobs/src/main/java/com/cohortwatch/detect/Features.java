@@ -82,8 +82,11 @@ public final class Features {
     return (int) ((days + DAYS_PER_WORD - 1) / DAYS_PER_WORD);
   }
 
+  /** The columns of a {@link #perAddress} row that hold its day bits, one word each. */
+  private static final String DAY_WORD = "days_";
+
   private static String dayWord(int w) {
-    return "_days_" + w;
+    return DAY_WORD + w;
   }
 
   /**
@@ -101,11 +104,13 @@ public final class Features {
     return words;
   }
 
-  /** The number of distinct days in the {@link #dayBits} of a group's rows. */
-  static Column distinctDays(LocalDate windowStart, LocalDate runDate) {
+  /** The number of distinct days in the {@link #dayBits} of a group's {@link #perAddress} rows. */
+  static Column distinctDays(Dataset<Row> perAddress) {
     Column days = lit(0L);
-    for (int w = 0; w < dayWords(windowStart, runDate); w++) {
-      days = days.plus(bit_count(bit_or(col(dayWord(w)))));
+    for (String column : perAddress.columns()) {
+      if (column.startsWith(DAY_WORD)) {
+        days = days.plus(bit_count(bit_or(col(column))));
+      }
     }
     return days.cast("long");
   }
@@ -226,7 +231,7 @@ public final class Features {
 
   /**
    * The steps of {@link #perAddress} and {@link #accountFeatures(Dataset, Dataset, Dataset,
-   * Dataset, LocalDate, LocalDate)} in one, without materialising between them.
+   * Dataset, LocalDate)} in one, without materialising between them.
    */
   public static Dataset<Row> accountFeatures(
       Dataset<Row> ipDaily,
@@ -241,23 +246,21 @@ public final class Features {
         ipInfo,
         accounts,
         memberships,
-        windowStart,
         runDate);
   }
 
   /**
-   * @param perAddress {@link #perAddress} rows of the same window
+   * @param perAddress {@link #perAddress} rows
    * @param ipInfo ip, usage_type, ip_country
    * @param accounts bronze accounts
    * @param memberships {@link Links#memberships} rows (for device counts)
-   * @param windowStart the window's first day; it ends on {@code runDate}
+   * @param runDate the day whose UTC offsets the working-hours fit uses
    */
   public static Dataset<Row> accountFeatures(
       Dataset<Row> perAddress,
       Dataset<Row> ipInfo,
       Dataset<Row> accounts,
       Dataset<Row> memberships,
-      LocalDate windowStart,
       LocalDate runDate) {
     Dataset<Row> info =
         ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE), col(Cols.IP_COUNTRY));
@@ -280,7 +283,7 @@ public final class Features {
             .agg(
                 max(col(HANDOVER_DATE)).as(HANDOVER_DATE),
                 sum(addressLogins).cast("long").as(Cols.LOGINS),
-                distinctDays(windowStart, runDate).as(ACTIVE_DAYS),
+                distinctDays(perAddress).as(ACTIVE_DAYS),
                 summedHours(Cols.HOURS).as(Cols.HOURS));
     Dataset<Row> byKind =
         perAddress
