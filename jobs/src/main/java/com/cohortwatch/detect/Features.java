@@ -230,26 +230,6 @@ public final class Features {
   }
 
   /**
-   * The steps of {@link #perAddress} and {@link #accountFeatures(Dataset, Dataset, Dataset,
-   * Dataset, LocalDate)} in one, without materialising between them.
-   */
-  public static Dataset<Row> accountFeatures(
-      Dataset<Row> ipDaily,
-      Dataset<Row> ipInfo,
-      Dataset<Row> accounts,
-      Dataset<Row> memberships,
-      Dataset<Row> handovers,
-      LocalDate windowStart,
-      LocalDate runDate) {
-    return accountFeatures(
-        perAddress(ipDaily, handovers, windowStart, runDate),
-        ipInfo,
-        accounts,
-        memberships,
-        runDate);
-  }
-
-  /**
    * @param perAddress {@link #perAddress} rows
    * @param ipInfo ip, usage_type, ip_country
    * @param accounts bronze accounts

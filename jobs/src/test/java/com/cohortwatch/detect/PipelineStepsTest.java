@@ -1038,15 +1038,7 @@ class PipelineStepsTest {
     data.login("a", DAY, 2, 0, "203.0.113.1", "d");
     FeatureInputs in = FeatureInputs.of(data);
     Row f =
-        Features.accountFeatures(
-                in.ipDaily(),
-                in.ipInfo(),
-                data.accounts(spark()),
-                in.memberships(),
-                Features.handovers(in.memberships()),
-                DAY.minusDays(29),
-                DAY)
-            .first();
+        accountFeatures(data, in, Features.handovers(in.memberships()), DAY.minusDays(29)).first();
     assertThat(f.<Long>getAs(Cols.LOGINS)).isEqualTo(10L);
     assertThat(f.<Long>getAs(Features.ANON_LOGINS)).isEqualTo(9L);
     assertThat(f.<Long>getAs(Features.FOREIGN_LOGINS)).isEqualTo(1L);
@@ -1088,14 +1080,7 @@ class PipelineStepsTest {
                     .add(Cols.ACCOUNT_ID, "string")
                     .add(Features.HANDOVER_DATE, "date"));
     Map<String, Row> f = new java.util.HashMap<>();
-    Features.accountFeatures(
-            in.ipDaily(),
-            in.ipInfo(),
-            data.accounts(spark()),
-            in.memberships(),
-            noHandovers,
-            start,
-            DAY)
+    accountFeatures(data, in, noHandovers, start)
         .collectAsList()
         .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
     assertThat(f).hasSize(4);
@@ -1140,14 +1125,7 @@ class PipelineStepsTest {
         .containsExactly("sold@" + java.sql.Date.valueOf(start.plusDays(5)));
 
     Map<String, Row> f = new java.util.HashMap<>();
-    Features.accountFeatures(
-            in.ipDaily(),
-            in.ipInfo(),
-            data.accounts(spark()),
-            in.memberships(),
-            handovers,
-            DAY.minusDays(29),
-            DAY)
+    accountFeatures(data, in, handovers, DAY.minusDays(29))
         .collectAsList()
         .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
     // only the buyer's seven days count: every login through the VPN, none at home
@@ -1263,6 +1241,17 @@ class PipelineStepsTest {
   }
 
   /** What the account features read, built from a few hand-made logins and intel ranges. */
+  /** The account features on {@link #DAY}: both steps, without materialising between them. */
+  private static Dataset<Row> accountFeatures(
+      TestData data, FeatureInputs in, Dataset<Row> handovers, LocalDate windowStart) {
+    return Features.accountFeatures(
+        Features.perAddress(in.ipDaily(), handovers, windowStart, DAY),
+        in.ipInfo(),
+        data.accounts(spark()),
+        in.memberships(),
+        DAY);
+  }
+
   private record FeatureInputs(
       Dataset<Row> ipDaily, Dataset<Row> ipInfo, Dataset<Row> memberships) {
     static FeatureInputs of(TestData data) {
