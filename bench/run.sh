@@ -5,6 +5,10 @@
 #   2. nightly: the 31st day lands and `run` scores it over the existing warehouse;
 #   3. the naive peer (self-join of logins on IP, then connected components) on the same bronze
 #      logins, under a time limit;
+#   4. for the first size, the week: BENCH_NIGHTS - 1 more nights land one after the other on
+#      the same warehouse (the first night is step 2), so days leave the window as they would in
+#      production; each night prints its figures and the bytes of the window's rollups beside the
+#      bronze that keeps growing (no purge runs);
 # and, once, the hub case: N accounts plus 100,000 behind one IP, cold and nightly, compared
 # with the same N without the hub. Every run is under /usr/bin/time -v with bin/cohortwatch's
 # default driver heap. Prints one line per figure ("figure: value"), and keeps the logs.
@@ -14,6 +18,9 @@
 #   NAIVE_LIMIT=900                       seconds the naive peer may take before it is stopped
 #   HUB_ACCOUNTS=100000                   hub case (0 to skip); run beside the first size
 #   BENCH_SEED=11
+#   BENCH_NIGHTS=7                        nightly runs of the first size (1: only the nightly
+#                                         increment). The input then holds 30 + BENCH_NIGHTS days,
+#                                         cached apart from the 31-day input of the other sizes
 #   BENCH_REUSE=1                         a size whose cold and nightly logs are already in BENCH_DIR
 #                                         prints those figures (marked "reused") instead of re-running
 #                                         them and its naive peer; for measuring the hub alone. Only
@@ -29,6 +36,8 @@ hub="${HUB_ACCOUNTS:-100000}"
 seed="${BENCH_SEED:-11}"
 cold_date=2026-11-19
 nightly_date=2026-11-20
+nights="${BENCH_NIGHTS:-7}"
+[ "$nights" -ge 1 ] 2>/dev/null || { echo "run.sh: BENCH_NIGHTS must be 1 or more" >&2; exit 2; }
 export COHORTWATCH_HMAC_KEY="${COHORTWATCH_HMAC_KEY:-bench-key-not-secret-at-least-32-bytes}"
 if [ -n "${BENCH_EVENT_LOG:-}" ]; then
   mkdir -p "$BENCH_EVENT_LOG"
@@ -51,13 +60,27 @@ rss_mb() { echo $(($(sed -n 's/.*Maximum resident set size (kbytes): //p' "$1") 
 stages() {
   grep -o 'stage [a-z]* took [0-9.]* s' "$1" | sed 's/stage //; s/ took / /; s/ s$/s/' | paste -sd ' '
 }
+day_after() { date -u -d "$1 + $2 days" +%F; } # date days
+
+# MB of a partitioned table's folders for the 30 days ending on a date, and of the whole table
+window_mb() { # warehouse table date
+  local d i folders=()
+  for ((i = 0; i < 30; i++)); do
+    d="$1/$2/event_date=$(day_after "$3" "-$i")"
+    [ -d "$d" ] && folders+=("$d")
+  done
+  if [ "${#folders[@]}" -gt 0 ]; then du -cms "${folders[@]}" | tail -1 | cut -f1; else echo 0; fi
+}
+table_mb() { du -ms "$1/$2" | cut -f1; }
+
 stage_s() { grep -o "stage $2 took [0-9.]* s" "$1" | tail -1 | awk '{print $4}'; }
 
-generate() { # accounts hub_accounts dir
+generate() { # accounts hub_accounts dir [nights]: 30 days, then one per night
+  local n_nights="${4:-1}"
   if [ ! -f "$3/truth/params.json" ]; then
     rm -rf "$3"
     /usr/bin/time -v -o "$3.gen-time" "$cw" generate --out "$3" --accounts "$1" \
-      --hub-accounts "$2" --days 31 --end-date "$nightly_date" --seed "$seed" \
+      --hub-accounts "$2" --days $((30 + n_nights)) --end-date "$(day_after "$cold_date" "$n_nights")" --seed "$seed" \
       >"$3.gen-log" 2>&1 || { echo "run.sh: generating $3 failed; see $3.gen-log" >&2; exit 1; }
   fi
 }
@@ -84,6 +107,13 @@ for n in "${sizes[@]}"; do
   label="${n} accounts"
   dir="$root/in-$n-s$seed"
   wh="$root/wh-$n-s$seed"
+  # the first size's input carries the week's nights too
+  n_nights=1
+  if [ "$n" = "${sizes[0]}" ]; then n_nights="$nights"; fi
+  if [ "$n_nights" -gt 1 ]; then
+    dir="$root/in-$n-s$seed-d$((30 + n_nights))"
+    wh="$root/wh-$n-s$seed-d$((30 + n_nights))"
+  fi
   if [ "${BENCH_REUSE:-0}" = 1 ] && [ -f "$wh.$cold_date.time" ] && [ -f "$wh.$nightly_date.time" ]; then
     reused_run "$label cold 30-day run" "$wh" "$cold_date"
     reused_run "$label nightly increment" "$wh" "$nightly_date"
@@ -91,8 +121,8 @@ for n in "${sizes[@]}"; do
     nightly[$n]=$(wall_s "$wh.$nightly_date.time")
     continue
   fi
-  generate "$n" 0 "$dir"
-  figure "$label input" "$(find "$dir/logins" -type f -exec cat {} + | wc -l) login lines over 31 days, $(du -sh "$dir" | cut -f1) on disk, generated in $(wall_s "$dir.gen-time") s"
+  generate "$n" 0 "$dir" "$n_nights"
+  figure "$label input" "$(find "$dir/logins" -type f -exec cat {} + | wc -l) login lines over $((30 + n_nights)) days, $(du -sh "$dir" | cut -f1) on disk, generated in $(wall_s "$dir.gen-time") s"
   rm -rf "$wh"
   timed_run "$label cold 30-day run" "$dir" "$wh" "$cold_date"
   cold[$n]=$(wall_s "$wh.$cold_date.time")
@@ -113,6 +143,22 @@ for n in "${sizes[@]}"; do
     figure "$label naive / product nightly" "more than $(awk -v a="$naive_limit" -v b="${nightly[$n]}" 'BEGIN{printf "%.1fx", a / b}')"
   fi
   figure "$label product link+cluster stage seconds (nightly)" "$product_graph"
+
+  if [ "$n_nights" -gt 1 ]; then
+    walls=()
+    for ((k = 1; k <= n_nights; k++)); do
+      d="$(day_after "$cold_date" "$k")"
+      if [ "$k" -gt 1 ]; then timed_run "$label night $k of $n_nights ($d)" "$dir" "$wh" "$d"; fi
+      walls+=("$(wall_s "$wh.$d.time")")
+      figure "$label night $k window MB (attribute_daily, co_login_meetings; 30 days)" \
+        "$(window_mb "$wh" attribute_daily "$d"), $(window_mb "$wh" co_login_meetings "$d")"
+      figure "$label night $k whole tables MB (attribute_daily, co_login_meetings, logins)" \
+        "$(table_mb "$wh" attribute_daily), $(table_mb "$wh" co_login_meetings), $(table_mb "$wh" logins)"
+    done
+    figure "$label week: nightly wall seconds, night 1 to $n_nights" "${walls[*]}"
+    figure "$label week: last night / first night" "$(awk -v a="${walls[-1]}" -v b="${walls[0]}" 'BEGIN{printf "%.2fx", a / b}')"
+    figure "$label week: slowest night / fastest night" "$(printf '%s\n' "${walls[@]}" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2fx", hi / lo}')"
+  fi
 done
 
 first="${sizes[0]}"
