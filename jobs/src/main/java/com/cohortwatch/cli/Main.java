@@ -1,6 +1,7 @@
 package com.cohortwatch.cli;
 
 import com.cohortwatch.CohortWatchException;
+import com.cohortwatch.UsageException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.config.SettingsSources;

@@ -1,5 +1,6 @@
 package com.cohortwatch.cli;
 
+import com.cohortwatch.UsageException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;

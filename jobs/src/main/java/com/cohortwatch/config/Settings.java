@@ -1,6 +1,6 @@
 package com.cohortwatch.config;
 
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package com.cohortwatch.config;
 
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -16,9 +16,9 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
-import com.cohortwatch.ingest.IpNormalizer;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.values.IpNormalizer;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;

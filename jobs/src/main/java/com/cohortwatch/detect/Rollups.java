@@ -19,8 +19,8 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
-import com.cohortwatch.ingest.IpNormalizer;
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.values.IpNormalizer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;

@@ -1,6 +1,6 @@
 package com.cohortwatch.generate;
 
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;

@@ -14,7 +14,6 @@ import static org.apache.spark.sql.functions.when;
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
-import com.cohortwatch.detect.Pseudonymizer;
 import com.cohortwatch.io.InputFiles;
 import com.cohortwatch.io.InputReader;
 import com.cohortwatch.io.Warehouse;
@@ -24,6 +23,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
+import com.cohortwatch.values.Pseudonymizer;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -524,9 +524,9 @@ public final class IngestStage {
                   partition.as(Cols.SOURCE_PARTITION),
                   // Cut: an attacker's megabyte-long field must not fill the quarantine.
                   when(
-                          length(col(Cols.RAW)).gt(Validation.MAX_RECORD_CHARS),
+                          length(col(Cols.RAW)).gt(InputReader.MAX_RECORD_CHARS),
                           concat(
-                              expr("substring(raw, 1, " + Validation.MAX_RECORD_CHARS + ")"),
+                              expr("substring(raw, 1, " + InputReader.MAX_RECORD_CHARS + ")"),
                               lit("...[cut]")))
                       .otherwise(col(Cols.RAW))
                       .as(Cols.RAW),

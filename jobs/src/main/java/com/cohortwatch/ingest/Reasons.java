@@ -34,7 +34,7 @@ public final class Reasons {
    */
   public static final String INVALID_ENCODING = "invalid_encoding";
 
-  /** A record longer than {@code Validation.MAX_RECORD_CHARS}: quarantined with its text cut. */
+  /** A record longer than {@code InputReader.MAX_RECORD_CHARS}: quarantined with its text cut. */
   public static final String OVERLONG_RECORD = "overlong_record";
 
   /** A whole file that cannot be read (not its format, truncated, mistyped): one row per file. */

@@ -20,6 +20,7 @@ import com.cohortwatch.io.InputReader;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.values.IpNormalizer;
 import java.sql.Timestamp;
 import java.time.DateTimeException;
 import java.time.LocalDate;
@@ -131,9 +132,6 @@ public final class Validation {
     return rows.withColumn(Cols.REASON, reason).withColumn(Cols.DETAIL, detail);
   }
 
-  /** Longer records are quarantined (as overlong_record) and every quarantined text is cut here. */
-  public static final int MAX_RECORD_CHARS = 100_000;
-
   /**
    * Text read from bytes that are not UTF-8: Spark keeps such bytes as they are until a value
    * becomes a Java string, where the decoder puts U+FFFD in their place (as the CSV reader does
@@ -153,9 +151,9 @@ public final class Validation {
             col(InputReader.FILE_PROBLEM)));
     checks.add(
         new Check(
-            length(col(Cols.RAW)).gt(MAX_RECORD_CHARS),
+            length(col(Cols.RAW)).gt(InputReader.MAX_RECORD_CHARS),
             Reasons.OVERLONG_RECORD,
-            "longer than " + MAX_RECORD_CHARS + " characters; text cut"));
+            "longer than " + InputReader.MAX_RECORD_CHARS + " characters; text cut"));
     checks.add(
         new Check(
             NOT_UTF8.apply(col(Cols.RAW)), Reasons.INVALID_ENCODING, "bytes that are not UTF-8"));

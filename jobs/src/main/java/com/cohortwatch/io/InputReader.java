@@ -56,6 +56,12 @@ import org.apache.spark.sql.types.TimestampType;
 public final class InputReader {
   private InputReader() {}
 
+  /**
+   * Longer records are quarantined (as overlong_record) and every quarantined text is cut here; the
+   * reader keeps only enough of a longer line to show it.
+   */
+  public static final int MAX_RECORD_CHARS = 100_000;
+
   public static final String MALFORMED = "_malformed";
   public static final String WRONG_TYPE_COLUMN = "_wrong_type";
   public static final String SOURCE_FILE = "_source_file";

@@ -51,7 +51,7 @@ final class TextScan {
   static final String READER_OPTION = "mapreduce.input.linerecordreader.line.maxlength";
 
   /** Enough bytes for more than the quarantine's cut, in any UTF-8 (at most 4 bytes a char). */
-  static final int KEEP_BYTES = 4 * (com.cohortwatch.ingest.Validation.MAX_RECORD_CHARS + 1);
+  static final int KEEP_BYTES = 4 * (InputReader.MAX_RECORD_CHARS + 1);
 
   static final int MAX_LONG_PER_FILE = 20;
 
@@ -251,7 +251,7 @@ final class TextScan {
         }
         if (!csv && kept.size() < MAX_LONG_PER_FILE) {
           String text = new String(prefix.toByteArray(), StandardCharsets.UTF_8);
-          int keep = com.cohortwatch.ingest.Validation.MAX_RECORD_CHARS + 1;
+          int keep = InputReader.MAX_RECORD_CHARS + 1;
           kept.add(text.length() > keep ? text.substring(0, keep) : text);
         }
       }

@@ -8,7 +8,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.CohortWatchException;
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.detect.Feedback;
 import com.cohortwatch.io.Warehouse;

@@ -7,7 +7,7 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.CohortWatchException;
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;

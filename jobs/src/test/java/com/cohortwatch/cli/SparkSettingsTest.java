@@ -3,6 +3,7 @@ package com.cohortwatch.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.cohortwatch.UsageException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package com.cohortwatch.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -81,7 +81,7 @@ class PipelineStepsTest {
       for (Row r : got) {
         assertThat(r.getString(1))
             .as("%s /%d", r.getString(0), prefix)
-            .isEqualTo(com.cohortwatch.ingest.IpNormalizer.subnet(r.getString(0), prefix, 48));
+            .isEqualTo(com.cohortwatch.values.IpNormalizer.subnet(r.getString(0), prefix, 48));
       }
     }
   }

@@ -3,7 +3,7 @@ package com.cohortwatch.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import com.cohortwatch.generate.Population.Account;
 import com.cohortwatch.generate.Population.Login;
 import java.io.IOException;

@@ -180,7 +180,7 @@ class HostileInputTest {
     bytes.write(new byte[] {(byte) 0xff, (byte) 0xfe});
     bytes.write("\"}\n".getBytes(StandardCharsets.UTF_8));
     bytes.write((login("u2", ",\"device_id\":\"d\"") + "\n").getBytes(StandardCharsets.UTF_8));
-    String huge = "x".repeat(Validation.MAX_RECORD_CHARS + 10);
+    String huge = "x".repeat(InputReader.MAX_RECORD_CHARS + 10);
     bytes.write(
         (login("u3", ",\"user_agent\":\"" + huge + "\"") + "\n").getBytes(StandardCharsets.UTF_8));
     Files.write(day.resolve("l.jsonl"), bytes.toByteArray());

@@ -110,7 +110,7 @@ class LongLineTest {
         // found by the scan: the reader never parsed it, and only its start travelled (the
         // quarantine writer cuts it to MAX_RECORD_CHARS)
         assertThat(r.<String>getAs(Cols.REASON)).isEqualTo(Reasons.OVERLONG_RECORD);
-        assertThat(r.<String>getAs(Cols.RAW)).hasSize(Validation.MAX_RECORD_CHARS + 1);
+        assertThat(r.<String>getAs(Cols.RAW)).hasSize(InputReader.MAX_RECORD_CHARS + 1);
         unnamed++;
       } else {
         reasonByAccount.put(account, String.valueOf((Object) r.getAs(Cols.REASON)));
@@ -299,7 +299,7 @@ class LongLineTest {
         }
         if (!csv && kept.size() < TextScan.MAX_LONG_PER_FILE) {
           String text = new String(p, StandardCharsets.UTF_8);
-          int keep = Validation.MAX_RECORD_CHARS + 1;
+          int keep = InputReader.MAX_RECORD_CHARS + 1;
           kept.add(text.length() > keep ? text.substring(0, keep) : text);
         }
       }

@@ -134,7 +134,7 @@ class KillRecoveryIT {
             "--date",
             DATE.toString());
     // The key through the environment: the command line refuses it.
-    builder.environment().put(com.cohortwatch.detect.Pseudonymizer.ENV_KEY, HMAC_KEY);
+    builder.environment().put(com.cohortwatch.values.Pseudonymizer.ENV_KEY, HMAC_KEY);
     // What is tested here is the kill and the rerun, not code generation: without whole-stage
     // codegen these short runs spend less CPU beside StandaloneClusterIT, which keeps it on.
     builder

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.cohortwatch.CohortWatchException;
-import com.cohortwatch.cli.UsageException;
+import com.cohortwatch.UsageException;
 import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;

@@ -498,8 +498,8 @@ class ReliabilityTest {
     // The warehouse records its key's fingerprint, never the key; another key fails before writing.
     assertThat(warehouse(sequence).properties("payout_methods"))
         .containsEntry(
-            com.cohortwatch.detect.Pseudonymizer.FINGERPRINT_PROPERTY,
-            com.cohortwatch.detect.Pseudonymizer.fingerprint(
+            com.cohortwatch.values.Pseudonymizer.FINGERPRINT_PROPERTY,
+            com.cohortwatch.values.Pseudonymizer.fingerprint(
                 "reliability-test-key-of-32-bytes-or-more"))
         .doesNotContainValue("reliability-test-key-of-32-bytes-or-more");
     RunConfig otherKey =

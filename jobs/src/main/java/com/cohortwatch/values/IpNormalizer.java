@@ -1,4 +1,4 @@
-package com.cohortwatch.ingest;
+package com.cohortwatch.values;
 
 import inet.ipaddr.AddressStringException;
 import inet.ipaddr.IPAddress;

@@ -1,4 +1,4 @@
-package com.cohortwatch.ingest;
+package com.cohortwatch.values;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

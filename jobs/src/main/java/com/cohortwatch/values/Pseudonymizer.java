@@ -1,4 +1,4 @@
-package com.cohortwatch.detect;
+package com.cohortwatch.values;
 
 import static org.apache.spark.sql.functions.udf;
 

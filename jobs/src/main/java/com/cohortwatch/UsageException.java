@@ -1,4 +1,4 @@
-package com.cohortwatch.cli;
+package com.cohortwatch;
 
 /** A wrong flag or missing argument: the CLI prints the message on one line and exits with 2. */
 public class UsageException extends RuntimeException {
