@@ -17,6 +17,7 @@ import com.cohortwatch.config.Settings;
 import com.cohortwatch.io.InputFiles;
 import com.cohortwatch.io.InputReader;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.Where;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.retention.Retention;
 import com.cohortwatch.schema.Cols;
@@ -65,11 +66,12 @@ public final class IngestStage {
   }
 
   /**
-   * One table, read and validated, before anything is written; a snapshot table carries the stamp
-   * of the export it was read from ({@link SnapshotStamp}), logins null.
+   * One table, read and validated, before anything is written; logins carry the landed days read, a
+   * snapshot table the stamp of the export it was read from ({@link SnapshotStamp}), each null for
+   * the other.
    */
   private record Validated(
-      InputTable table, Dataset<Row> rows, String sourcePartitionPredicate, String stamp) {
+      InputTable table, Dataset<Row> rows, List<LocalDate> landedDays, String stamp) {
     /**
      * Only a rejected record's raw text is written (to quarantine), so valid rows drop theirs
      * before the rows are persisted: at 1M accounts the raw text was most of 11 GB held between the
@@ -145,7 +147,7 @@ public final class IngestStage {
             new Validated(
                 table,
                 withoutErased(table, Validation.validate(table, raw, limits), erasures, metrics),
-                loginsPredicate(days),
+                days,
                 null));
         continue;
       }
@@ -327,12 +329,6 @@ public final class IngestStage {
     return counts;
   }
 
-  private static String loginsPredicate(List<LocalDate> days) {
-    return days.stream()
-        .map(d -> "'" + d + "'")
-        .collect(Collectors.joining(", ", Cols.LANDED_DATE + " IN (", ")"));
-  }
-
   /**
    * Landed days up to the run date that are not ingested yet, or whose files changed since (late
    * files added to an old folder); the run date itself is always (re)ingested.
@@ -395,7 +391,7 @@ public final class IngestStage {
       case LOGINS -> {
         warehouse.ensure(name, Schemas.BRONZE_LOGINS, Cols.EVENT_DATE);
         long validCount = metrics.read().get(name) - metrics.quarantined().get(name);
-        Column thisBatch = org.apache.spark.sql.functions.expr(v.sourcePartitionPredicate());
+        Where thisBatch = Where.in(Cols.LANDED_DATE, v.landedDays());
         Dataset<Row> batch = Dedup.firstDeliveryPerEvent(valid);
         Dataset<Row> existing = warehouse.read(name);
         LocalDate firstDay = days.get(0).minusDays(config.lookbackDays());
@@ -403,7 +399,7 @@ public final class IngestStage {
         Dataset<Row> elsewhere =
             existing
                 .filter(col(Cols.EVENT_DATE).geq(lit(Date.valueOf(firstDay))))
-                .filter(org.apache.spark.sql.functions.not(thisBatch))
+                .filter(org.apache.spark.sql.functions.not(thisBatch.column()))
                 .select(col(Cols.EVENT_KEY))
                 .transform(keys -> Dedup.mayRepeatBatch(keys, valid, validCount));
         batch =
@@ -413,21 +409,21 @@ public final class IngestStage {
                 "left_anti");
         Dataset<Row> previous =
             existing
-                .filter(thisBatch)
+                .filter(thisBatch.column())
                 .select(
                     col(Cols.EVENT_KEY).as("_k"), col(Cols.INGESTED_AT).as("_prev_ingested_at"));
         batch =
             batch
                 .join(previous, batch.col(Cols.EVENT_KEY).equalTo(previous.col("_k")), "left")
                 .withColumn(Cols.INGESTED_AT, coalesce(col("_prev_ingested_at"), now));
-        warehouse.replaceWhere(name, Schemas.BRONZE_LOGINS, batch, v.sourcePartitionPredicate());
+        warehouse.replaceWhere(name, Schemas.BRONZE_LOGINS, batch, thisBatch);
         long written = warehouse.lastCommitOutputRows(name);
         metrics.recordWritten(name, written);
         metrics.addDuplicatesDropped(validCount - written);
         metrics.addLateEvents(
             warehouse
                 .read(name)
-                .filter(thisBatch)
+                .filter(thisBatch.column())
                 .filter(col(Cols.EVENT_DATE).lt(col(Cols.LANDED_DATE)))
                 .count());
       }
@@ -509,7 +505,7 @@ public final class IngestStage {
       RunMetrics metrics) {
     warehouse.ensure(TableNames.QUARANTINE, Schemas.QUARANTINE, Cols.RUN_DATE);
     Dataset<Row> all = null;
-    List<String> replaced = new ArrayList<>();
+    List<Where> replaced = new ArrayList<>();
     for (Validated v : validated) {
       Column partition =
           v.table() == InputTable.LOGINS
@@ -534,28 +530,16 @@ public final class IngestStage {
                   col(Cols.DETAIL),
                   lit(Timestamp.from(ingestedAt)).as(Cols.INGESTED_AT));
       all = all == null ? rejected : all.unionByName(rejected);
+      Where source = Where.equal(Cols.SOURCE_TABLE, v.table().folder());
       replaced.add(
           v.table() == InputTable.LOGINS
-              ? "("
-                  + Cols.SOURCE_TABLE
-                  + " = 'logins' AND "
-                  + v.sourcePartitionPredicate().replace(Cols.LANDED_DATE, Cols.SOURCE_PARTITION)
-                  + ")"
-              : "("
-                  + Cols.SOURCE_TABLE
-                  + " = '"
-                  + v.table().folder()
-                  + "' AND "
-                  + Cols.RUN_DATE
-                  + " = '"
-                  + config.runDate()
-                  + "')");
+              ? source.and(Where.in(Cols.SOURCE_PARTITION, v.landedDays()))
+              : source.and(Where.equal(Cols.RUN_DATE, config.runDate())));
     }
     if (all == null) {
       return;
     }
-    warehouse.replaceWhere(
-        TableNames.QUARANTINE, Schemas.QUARANTINE, all, String.join(" OR ", replaced));
+    warehouse.replaceWhere(TableNames.QUARANTINE, Schemas.QUARANTINE, all, Where.anyOf(replaced));
     metrics.recordWritten(
         TableNames.QUARANTINE, warehouse.lastCommitOutputRows(TableNames.QUARANTINE));
   }
@@ -591,6 +575,6 @@ public final class IngestStage {
         TableNames.INGEST_LOG,
         Schemas.INGEST_LOG,
         spark.createDataFrame(rows, Schemas.INGEST_LOG),
-        loginsPredicate(days));
+        Where.in(Cols.LANDED_DATE, days));
   }
 }

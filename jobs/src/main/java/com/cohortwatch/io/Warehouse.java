@@ -202,7 +202,7 @@ public final class Warehouse {
   }
 
   /** Atomically replaces the rows matching {@code predicate} with {@code rows}. */
-  public void replaceWhere(String table, StructType schema, Dataset<Row> rows, String predicate) {
+  public void replaceWhere(String table, StructType schema, Dataset<Row> rows, Where predicate) {
     replaceWhere(table, schema, rows, predicate, null);
   }
 
@@ -212,13 +212,13 @@ public final class Warehouse {
    * log, so the history says which run wrote each version.
    */
   public void replaceWhere(
-      String table, StructType schema, Dataset<Row> rows, String predicate, String commitMetadata) {
+      String table, StructType schema, Dataset<Row> rows, Where predicate, String commitMetadata) {
     DataFrameWriter<Row> writer =
         conform(rows, schema)
             .write()
             .format("delta")
             .mode("overwrite")
-            .option("replaceWhere", predicate);
+            .option("replaceWhere", predicate.sql());
     if (commitMetadata != null) {
       writer = writer.option("userMetadata", commitMetadata);
     }
@@ -296,10 +296,10 @@ public final class Warehouse {
    * Deletes the rows matching {@code condition} in one commit; returns how many. Delta logs the
    * condition: never pass one that names a person (see {@link #deleteMatching}).
    */
-  public long delete(String table, String condition) {
+  public long delete(String table, Where condition) {
     DeltaTable delta = DeltaTable.forPath(spark, path(table));
     long before = lastCommit(table).version();
-    delta.delete(condition);
+    delta.delete(condition.sql());
     Row last = delta.history(1).select("version", "operationMetrics").first();
     long deleted = 0;
     if (last.getLong(0) > before) {

@@ -13,6 +13,7 @@ import com.cohortwatch.detect.RiskModel;
 import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.Where;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
@@ -23,7 +24,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -82,16 +82,17 @@ public final class DetectStage {
     if (landedDays.isEmpty()) {
       return null;
     }
-    String landed = inList(Cols.LANDED_DATE, landedDays);
+    Where landed = Where.in(Cols.LANDED_DATE, landedDays);
     List<LocalDate> eventDates = new ArrayList<>();
-    for (Row r : bronze.filter(landed).select(Cols.EVENT_DATE).distinct().collectAsList()) {
+    for (Row r :
+        bronze.filter(landed.column()).select(Cols.EVENT_DATE).distinct().collectAsList()) {
       eventDates.add(r.getDate(0).toLocalDate());
     }
     if (eventDates.isEmpty()) {
       return null;
     }
-    String affected = inList(Cols.EVENT_DATE, eventDates);
-    Dataset<Row> logins = bronze.filter(affected);
+    Where affected = Where.in(Cols.EVENT_DATE, eventDates);
+    Dataset<Row> logins = bronze.filter(affected.column());
     warehouse.replaceWhere(
         TableNames.ATTRIBUTE_DAILY,
         Schemas.ATTRIBUTE_DAILY,
@@ -169,12 +170,6 @@ public final class DetectStage {
     return null;
   }
 
-  static String inList(String column, List<LocalDate> dates) {
-    return dates.stream()
-        .map(d -> "'" + d + "'")
-        .collect(Collectors.joining(", ", column + " IN (", ")"));
-  }
-
   /** The scoring and publishing of one run date from the rollups in its window. */
   public static void scoreAndPublish(
       SparkSession spark, RunConfig config, Warehouse warehouse, RunMetrics metrics) {
@@ -226,7 +221,7 @@ public final class DetectStage {
         spark,
         "publish",
         () -> {
-          String thisRun = Cols.RUN_DATE + " = '" + config.runDate() + "'";
+          Where thisRun = Where.equal(Cols.RUN_DATE, config.runDate());
           String commit = ChangeFeed.commitMetadata(config.runDate(), metrics.runId());
           publish(
               warehouse,
@@ -270,7 +265,7 @@ public final class DetectStage {
       String table,
       org.apache.spark.sql.types.StructType schema,
       Dataset<Row> rows,
-      String predicate,
+      Where predicate,
       String commitMetadata) {
     warehouse.ensure(table, schema, Cols.RUN_DATE);
     warehouse.replaceWhere(table, schema, rows, predicate, commitMetadata);

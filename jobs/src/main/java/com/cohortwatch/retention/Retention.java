@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.sha2;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.Where;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
@@ -108,7 +109,7 @@ public final class Retention {
     Map<String, Long> deleted = new LinkedHashMap<>();
     for (Map.Entry<String, String> t : DATED_TABLES.entrySet()) {
       if (warehouse.exists(t.getKey())) {
-        deleted.put(t.getKey(), warehouse.delete(t.getKey(), t.getValue() + " < '" + before + "'"));
+        deleted.put(t.getKey(), warehouse.delete(t.getKey(), Where.before(t.getValue(), before)));
       }
     }
     // Every table, snapshots included: an overwritten accounts or payout_methods snapshot leaves

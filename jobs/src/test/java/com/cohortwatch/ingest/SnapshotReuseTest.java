@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.Where;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.testing.SharedSpark;
@@ -65,7 +66,7 @@ class SnapshotReuseTest {
     Files.setLastModifiedTime(
         accounts, FileTime.fromMillis(Files.getLastModifiedTime(accounts).toMillis() + 2_000));
     // A later commit to a bronze table (as an erasure makes) stands between it and its export.
-    warehouse.delete("payout_methods", "account_id = 'a0000001'");
+    warehouse.delete("payout_methods", Where.equal(Cols.ACCOUNT_ID, "a0000001"));
     // A decision dated in the future is rejected against the clock: not reusable as judged.
     Path decisions = input.resolve("decisions/decisions.jsonl");
     String before = Files.readString(decisions, StandardCharsets.UTF_8);

@@ -55,7 +55,7 @@ class ErasureLogTest {
 
     String control = dir.resolve("control").toString();
     Warehouse c = table(spark, control, "victim-43");
-    assertThat(c.delete("t", "account_id = 'victim-43'")).isEqualTo(1);
+    assertThat(c.delete("t", Where.equal("account_id", "victim-43"))).isEqualTo(1);
     c.vacuum("t", 0);
     assertThat(WarehouseContents.filesMentioning(spark, Path.of(control), "victim-43"))
         .as("Delta logs a DELETE's predicate")

@@ -8,6 +8,7 @@ import com.cohortwatch.UsageException;
 import com.cohortwatch.io.ChangeFeed;
 import com.cohortwatch.io.Exporter;
 import com.cohortwatch.io.Warehouse;
+import com.cohortwatch.io.Where;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
@@ -71,7 +72,7 @@ class ModerationFeedTest {
         TableNames.ACCOUNT_RISK,
         Schemas.ACCOUNT_RISK,
         rows,
-        Cols.RUN_DATE + " = '" + date + "'",
+        Where.equal(Cols.RUN_DATE, date),
         ChangeFeed.commitMetadata(date, "test"));
   }
 
@@ -102,7 +103,7 @@ class ModerationFeedTest {
         TableNames.ACCOUNT_RISK,
         Schemas.ACCOUNT_RISK,
         rows(D1, new Object[] {"a1", 0.1, "low"}, new Object[] {"a2", 0.5, "medium"}),
-        Cols.RUN_DATE + " = '" + D1 + "'"); // version 1, no change data
+        Where.equal(Cols.RUN_DATE, D1)); // version 1, no change data
     assertThat(w.properties(TableNames.ACCOUNT_RISK))
         .doesNotContainKey(TableNames.CHANGE_DATA_FEED);
 
