@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.min;
 
 import com.cohortwatch.config.Settings;
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.UsageType;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -103,7 +104,7 @@ public final class Detection {
   static Dataset<Row> mobileDays(Dataset<Row> ipDaily, Dataset<Row> ipInfo) {
     Dataset<Row> mobile =
         ipInfo
-            .filter(col(Cols.USAGE_TYPE).equalTo("mobile"))
+            .filter(col(Cols.USAGE_TYPE).equalTo(UsageType.MOBILE.value()))
             .select(col(Cols.IP).as(Cols.ATTR_VALUE));
     return ipDaily
         .select(Cols.ACCOUNT_ID, Cols.ATTR_VALUE, Cols.EVENT_DATE)

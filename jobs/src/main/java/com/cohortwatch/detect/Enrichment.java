@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.UsageType;
 import com.cohortwatch.values.IpNormalizer;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -110,7 +111,8 @@ public final class Enrichment {
   }
 
   /** Usage types that hide where the user is: their logins count as anonymised. */
-  public static final List<String> ANONYMISING = List.of("hosting", "vpn", "tor");
+  public static final List<String> ANONYMISING =
+      List.of(UsageType.HOSTING.value(), UsageType.VPN.value(), UsageType.TOR.value());
 
   /** An address labelled hosting, VPN or Tor; false for an unlabelled one. */
   public static Column anonymising(Column usageType) {
@@ -169,7 +171,10 @@ public final class Enrichment {
     Column doubtful =
         col("_ause")
             .isNotNull()
-            .and(col(Cols.USAGE_TYPE).isNull().or(col(Cols.USAGE_TYPE).equalTo("residential")));
+            .and(
+                col(Cols.USAGE_TYPE)
+                    .isNull()
+                    .or(col(Cols.USAGE_TYPE).equalTo(UsageType.RESIDENTIAL.value())));
     return intel
         .join(perAsn, intel.col(Cols.ASN).equalTo(perAsn.col("_tasn")), "left")
         .withColumn(Cols.USAGE_TYPE, when(doubtful, col("_ause")).otherwise(col(Cols.USAGE_TYPE)))

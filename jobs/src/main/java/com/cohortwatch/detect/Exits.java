@@ -11,6 +11,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.UsageType;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.spark.sql.Column;
@@ -40,7 +41,7 @@ public final class Exits {
   private Exits() {}
 
   /** The usage an inferred exit takes: it is then treated exactly as a labelled VPN exit. */
-  public static final String INFERRED_USAGE = "vpn";
+  public static final String INFERRED_USAGE = UsageType.VPN.value();
 
   /** The AS an inferred exit without one takes, so that exit twins have a provider to judge by. */
   static final String BLOCK_AS_PREFIX = "exits:";

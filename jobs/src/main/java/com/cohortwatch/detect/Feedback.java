@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.RiskTier;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -244,7 +245,7 @@ public final class Feedback {
   public static Dataset<Row> flagPrecision(Dataset<Row> pastRisk, Dataset<Row> latest) {
     Dataset<Row> flagged =
         pastRisk
-            .filter(col(Cols.RISK_TIER).isin("high", "critical"))
+            .filter(col(Cols.RISK_TIER).isin(RiskTier.FLAGGED.toArray()))
             .groupBy(col(Cols.ACCOUNT_ID).as("_fa"))
             .agg(min(Cols.RUN_DATE).as("_first_flag"));
     return flagged

@@ -21,6 +21,7 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.UsageType;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -119,16 +120,19 @@ public final class Links {
    */
   static final double HANDOVER_WEIGHT = 0.68;
 
+  /** Stands in for an address the intelligence gives no usage type. */
+  private static final String NO_USAGE = "unknown";
+
   /** How much sharing this kind of attribute says about common control, before rarity. */
   static Column kindWeight(Column attrType, Column usage) {
     Column ipKind =
-        when(usage.equalTo("residential"), 0.9)
-            .when(usage.equalTo("hosting"), 0.8)
-            .when(usage.equalTo("business"), 0.5)
-            .when(usage.equalTo("education"), 0.3)
-            .when(usage.equalTo("vpn"), 0.3)
-            .when(usage.equalTo("tor"), 0.1)
-            .when(usage.equalTo("mobile"), 0.15)
+        when(usage.equalTo(UsageType.RESIDENTIAL.value()), 0.9)
+            .when(usage.equalTo(UsageType.HOSTING.value()), 0.8)
+            .when(usage.equalTo(UsageType.BUSINESS.value()), 0.5)
+            .when(usage.equalTo(UsageType.EDUCATION.value()), 0.3)
+            .when(usage.equalTo(UsageType.VPN.value()), 0.3)
+            .when(usage.equalTo(UsageType.TOR.value()), 0.1)
+            .when(usage.equalTo(UsageType.MOBILE.value()), 0.15)
             .otherwise(0.6);
     return when(attrType.equalTo(Rollups.IP), ipKind)
         .when(attrType.equalTo(Rollups.SUBNET), ipKind.multiply(0.3))
@@ -139,9 +143,9 @@ public final class Links {
 
   /** Co-login on an address says more on a small VPN or residential address than on a campus. */
   static Column coLoginKind(Column usage) {
-    return when(usage.equalTo("education"), 0.5)
-        .when(usage.equalTo("business"), 0.6)
-        .when(usage.equalTo("mobile"), 0.3)
+    return when(usage.equalTo(UsageType.EDUCATION.value()), 0.5)
+        .when(usage.equalTo(UsageType.BUSINESS.value()), 0.6)
+        .when(usage.equalTo(UsageType.MOBILE.value()), 0.3)
         .otherwise(1.0);
   }
 
@@ -420,7 +424,8 @@ public final class Links {
       Dataset<Row> pairs, Dataset<Row> handovers, Dataset<Row> ipInfo, Params p) {
     Dataset<Row> crowded =
         ipInfo
-            .filter(col(Cols.USAGE_TYPE).isin("mobile", "education"))
+            .filter(
+                col(Cols.USAGE_TYPE).isin(UsageType.MOBILE.value(), UsageType.EDUCATION.value()))
             .select(col(Cols.IP).as(Cols.ATTRIBUTE));
     Dataset<Row> handA =
         handovers.select(col(Cols.ACCOUNT_ID).as("_ha"), col(Features.HANDOVER_DATE).as("_da"));
@@ -567,7 +572,8 @@ public final class Links {
             .agg(
                 max(coLoginKind(col(Cols.USAGE_TYPE))).as("_address_kind"),
                 // The addresses are distinct, so counting the mobile ones counts distinct ones.
-                count(when(col(Cols.USAGE_TYPE).equalTo("mobile"), lit(1))).as("_mobile_addresses"))
+                count(when(col(Cols.USAGE_TYPE).equalTo(UsageType.MOBILE.value()), lit(1)))
+                    .as("_mobile_addresses"))
             .withColumn(
                 "_kind",
                 when(col("_mobile_addresses").geq(HOTSPOT_MIN_ADDRESSES), lit(1.0))
@@ -685,8 +691,11 @@ public final class Links {
                 col(Cols.ATTR_TYPE)
                     .equalTo(Rollups.IP)
                     .and(
-                        coalesce(col(Cols.USAGE_TYPE), lit("unknown"))
-                            .isin("residential", "hosting", "unknown")));
+                        coalesce(col(Cols.USAGE_TYPE), lit(NO_USAGE))
+                            .isin(
+                                UsageType.RESIDENTIAL.value(),
+                                UsageType.HOSTING.value(),
+                                NO_USAGE)));
     Dataset<Row> candidates =
         memberships
             .filter(col(Cols.N_ACCOUNTS).gt(p.pairCap()).and(col(Cols.N_ACCOUNTS).leq(p.starMax())))
@@ -760,8 +769,12 @@ public final class Links {
                     .and(col(Cols.N_ACCOUNTS).geq(COHORT_STAR_MIN_BATCH))
                     .and(col(Cols.N_ACCOUNTS).leq(p.pairCap()))
                     .and(
-                        coalesce(col(Cols.USAGE_TYPE), lit("unknown"))
-                            .isin("residential", "hosting", "business", "unknown")))
+                        coalesce(col(Cols.USAGE_TYPE), lit(NO_USAGE))
+                            .isin(
+                                UsageType.RESIDENTIAL.value(),
+                                UsageType.HOSTING.value(),
+                                UsageType.BUSINESS.value(),
+                                NO_USAGE)))
             .select(
                 col(Cols.ATTR_VALUE),
                 col(Cols.ACCOUNT_ID),

@@ -30,6 +30,8 @@ import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.ModelInputs;
+import com.cohortwatch.schema.RiskTier;
+import com.cohortwatch.schema.UsageType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +192,9 @@ public final class Scoring {
     Column residential =
         col(Cols.ATTR_TYPE)
             .equalTo(Rollups.IP)
-            .and(coalesce(col(Cols.USAGE_TYPE), lit("residential")).equalTo("residential"));
+            .and(
+                coalesce(col(Cols.USAGE_TYPE), lit(UsageType.RESIDENTIAL.value()))
+                    .equalTo(UsageType.RESIDENTIAL.value()));
     Dataset<Row> infra =
         shared
             .groupBy(col(comp).as("_ic"))
@@ -805,10 +809,10 @@ public final class Scoring {
   }
 
   public static Column tier(Column score, double medium, double high, double critical) {
-    return when(score.geq(critical), "critical")
-        .when(score.geq(high), "high")
-        .when(score.geq(medium), "medium")
-        .otherwise("low");
+    return when(score.geq(critical), RiskTier.CRITICAL.value())
+        .when(score.geq(high), RiskTier.HIGH.value())
+        .when(score.geq(medium), RiskTier.MEDIUM.value())
+        .otherwise(RiskTier.LOW.value());
   }
 
   /**

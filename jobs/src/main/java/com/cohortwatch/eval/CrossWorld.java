@@ -1,5 +1,6 @@
 package com.cohortwatch.eval;
 
+import com.cohortwatch.schema.RiskTier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -148,8 +149,9 @@ public final class CrossWorld {
     for (Truth t : truth) {
       JsonNode r = risk.get(t.id());
       double score = r == null ? 0 : r.path("risk_score").asDouble(0);
-      String tier = r == null ? "low" : r.path("risk_tier").asText("low");
-      boolean flagged = tier.equals("high") || tier.equals("critical");
+      String low = RiskTier.LOW.value();
+      String tier = r == null ? low : r.path("risk_tier").asText(low);
+      boolean flagged = RiskTier.FLAGGED.contains(tier);
       out.add(
           new WorldScores.Account(
               t.id(), t.operator(), t.group(), t.kind(), t.shift(), t.groupSize(), score, flagged));

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import com.cohortwatch.schema.Cols;
+import com.cohortwatch.schema.RiskTier;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -83,7 +84,8 @@ public final class Evaluation {
                 "left")
             .withColumn(Cols.RISK_SCORE, coalesce(col(Cols.RISK_SCORE), lit(0.0)))
             .withColumn("_pos", when(col(LABEL).equalTo(OPERATOR), 1).otherwise(0))
-            .withColumn("_flag", when(col(Cols.RISK_TIER).isin("high", "critical"), 1).otherwise(0))
+            .withColumn(
+                "_flag", when(col(Cols.RISK_TIER).isin(RiskTier.FLAGGED.toArray()), 1).otherwise(0))
             .cache();
 
     // Average precision from a score histogram (100k buckets): exact up to ties inside a bucket.

@@ -1,5 +1,6 @@
 package com.cohortwatch.generate;
 
+import com.cohortwatch.schema.UsageType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -250,16 +251,34 @@ final class FamilyNet {
     for (Country c : COUNTRIES) {
       int o = c.octet();
       int i = o - 30;
-      rows.add(row(o + ".0.0.0/9", 64600 + i, c.code() + " Broadband", c.code(), "residential"));
-      rows.add(row(o + ".128.0.0/10", 64700 + i, c.code() + " Business Net", c.code(), "business"));
+      rows.add(
+          row(
+              o + ".0.0.0/9",
+              64600 + i,
+              c.code() + " Broadband",
+              c.code(),
+              UsageType.RESIDENTIAL.value()));
+      rows.add(
+          row(
+              o + ".128.0.0/10",
+              64700 + i,
+              c.code() + " Business Net",
+              c.code(),
+              UsageType.BUSINESS.value()));
       rows.add(
           row(
               o + ".192.0.0/11",
               64800 + i,
               c.code() + " Research & Education",
               c.code(),
-              "education"));
-      rows.add(row(o + ".224.0.0/11", 64900 + i, c.code() + " Mobile", c.code(), "mobile"));
+              UsageType.EDUCATION.value()));
+      rows.add(
+          row(
+              o + ".224.0.0/11",
+              64900 + i,
+              c.code() + " Mobile",
+              c.code(),
+              UsageType.MOBILE.value()));
     }
     String[] dcCountries = {"US", "NL", "DE", "SG", "GB", "FR"};
     for (int s = 0; s < draw.hostingSites(); s++) {
@@ -271,13 +290,13 @@ final class FamilyNet {
             String.valueOf(65000 + s % 100),
             "Cloud DC " + s,
             dcCountries[s % dcCountries.length],
-            "hosting"
+            UsageType.HOSTING.value()
           });
     }
     for (String[] v : vpnRows) {
-      noisy(rows, r, new String[] {v[0], v[1], v[2], v[3], "vpn"});
+      noisy(rows, r, new String[] {v[0], v[1], v[2], v[3], UsageType.VPN.value()});
     }
-    rows.add(row("83.0.0.0/16", 65200, "Tor exits", "DE", "tor"));
+    rows.add(row("83.0.0.0/16", 65200, "Tor exits", "DE", UsageType.TOR.value()));
     return rows;
   }
 
@@ -287,7 +306,7 @@ final class FamilyNet {
   private void noisy(List<String[]> rows, SplittableRandom r, String[] row) {
     if (r.nextDouble() < draw.noisyIntelShare()) {
       if (r.nextBoolean()) {
-        row[4] = "residential";
+        row[4] = UsageType.RESIDENTIAL.value();
         rows.add(row);
       }
       return;

@@ -1,5 +1,6 @@
 package com.cohortwatch.generate;
 
+import com.cohortwatch.schema.UsageType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -129,7 +130,7 @@ final class World {
             String.valueOf(64600 + c.index()),
             c.code() + " Broadband",
             c.code(),
-            "residential"
+            UsageType.RESIDENTIAL.value()
           });
       rows.add(
           new String[] {
@@ -137,7 +138,7 @@ final class World {
             String.valueOf(64700 + c.index()),
             c.code() + " Business Net",
             c.code(),
-            "business"
+            UsageType.BUSINESS.value()
           });
       rows.add(
           new String[] {
@@ -145,7 +146,7 @@ final class World {
             String.valueOf(64800 + c.index()),
             c.code() + " Research & Education",
             c.code(),
-            "education"
+            UsageType.EDUCATION.value()
           });
       rows.add(
           new String[] {
@@ -153,7 +154,7 @@ final class World {
             String.valueOf(64900 + c.index()),
             c.code() + " Mobile",
             c.code(),
-            "mobile"
+            UsageType.MOBILE.value()
           });
       rows.add(
           new String[] {
@@ -161,7 +162,7 @@ final class World {
             String.valueOf(64900 + c.index()),
             c.code() + " Mobile",
             c.code(),
-            "mobile"
+            UsageType.MOBILE.value()
           });
     }
     for (int s = 0; s < HOSTING_SITES; s++) {
@@ -171,7 +172,7 @@ final class World {
             String.valueOf(65000 + s),
             "Cloud DC " + s,
             HOSTING_COUNTRIES[s % HOSTING_COUNTRIES.length],
-            "hosting"
+            UsageType.HOSTING.value()
           });
     }
     for (int p = 0; p < VPN_PROVIDERS; p++) {
@@ -182,11 +183,11 @@ final class World {
               String.valueOf(65100 + p),
               "VPN Provider " + p,
               vpnExitCountry(p, b),
-              "vpn"
+              UsageType.VPN.value()
             });
       }
     }
-    rows.add(new String[] {"83.0.0.0/16", "65200", "Tor exits", "DE", "tor"});
+    rows.add(new String[] {"83.0.0.0/16", "65200", "Tor exits", "DE", UsageType.TOR.value()});
     return rows;
   }
 }

@@ -20,6 +20,7 @@ import com.cohortwatch.io.InputReader;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
+import com.cohortwatch.schema.UsageType;
 import com.cohortwatch.values.IpNormalizer;
 import java.sql.Timestamp;
 import java.time.DateTimeException;
@@ -351,9 +352,6 @@ public final class Validation {
         col(InputReader.MALFORMED));
   }
 
-  public static final List<String> USAGE_TYPES =
-      List.of("residential", "mobile", "business", "education", "hosting", "vpn", "tor");
-
   public static Dataset<Row> ipIntel(Dataset<Row> raw, Limits limits) {
     List<Check> checks = baseChecks(InputTable.IP_INTEL);
     Dataset<Row> rows = raw.withColumn("_net", NORMALIZE_NETWORK.apply(col(Cols.NETWORK)));
@@ -362,7 +360,10 @@ public final class Validation {
     checks.add(
         new Check(
             present(Cols.USAGE_TYPE)
-                .and(lower(trim(col(Cols.USAGE_TYPE))).isin(USAGE_TYPES.toArray()).unary_$bang()),
+                .and(
+                    lower(trim(col(Cols.USAGE_TYPE)))
+                        .isin(UsageType.VALUES.toArray())
+                        .unary_$bang()),
             Reasons.INVALID_VALUE,
             Cols.USAGE_TYPE));
     checks.add(

@@ -15,6 +15,7 @@ import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
+import com.cohortwatch.schema.RiskTier;
 import com.cohortwatch.schema.TableNames;
 import java.io.IOException;
 import java.sql.Date;
@@ -44,8 +45,6 @@ public final class Backtest {
 
   /** Accounts and clusters listed by name in the printed comparison, strongest first. */
   public static final int LISTED = 20;
-
-  static final List<String> FLAGGED = List.of("high", "critical");
 
   /** Every table a nightly run reads or writes. */
   static List<String> tables() {
@@ -219,7 +218,7 @@ public final class Backtest {
   }
 
   private static Column flagged(String tier) {
-    return coalesce(col(tier).isin(FLAGGED.toArray()), lit(false));
+    return coalesce(col(tier).isin(RiskTier.FLAGGED.toArray()), lit(false));
   }
 
   /**

@@ -6,6 +6,7 @@ import com.cohortwatch.report.ClusterGraph.AccountNode;
 import com.cohortwatch.report.ClusterGraph.AttributeKey;
 import com.cohortwatch.report.ClusterGraph.AttributeNode;
 import com.cohortwatch.report.ClusterGraph.Edge;
+import com.cohortwatch.schema.RiskTier;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -46,10 +47,10 @@ final class GraphSvg {
 
   static final Map<String, String> TIER_COLOURS =
       Map.of(
-          "critical", "#b30000",
-          "high", "#e34a33",
-          "medium", "#fdae61",
-          "low", "#9ecae1");
+          RiskTier.CRITICAL.value(), "#b30000",
+          RiskTier.HIGH.value(), "#e34a33",
+          RiskTier.MEDIUM.value(), "#fdae61",
+          RiskTier.LOW.value(), "#9ecae1");
 
   static String linkColour(String linkType) {
     return LINK_COLOURS.getOrDefault(linkType, OTHER_COLOUR);

@@ -10,6 +10,7 @@ import com.cohortwatch.report.ReportModel.QuarantineCount;
 import com.cohortwatch.report.ReportModel.Reason;
 import com.cohortwatch.report.ReportModel.RunInfo;
 import com.cohortwatch.report.ReportModel.ScoreDistribution;
+import com.cohortwatch.schema.RiskTier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,11 +112,8 @@ public final class HtmlReport {
   }
 
   private static String tierBadge(String tier) {
-    String cls =
-        switch (tier == null ? "" : tier) {
-          case "critical", "high", "medium", "low" -> "tier-" + tier;
-          default -> "tier-none";
-        };
+    // List.of(...).contains(null) throws: a missing tier is checked first.
+    String cls = tier != null && RiskTier.BY_SEVERITY.contains(tier) ? "tier-" + tier : "tier-none";
     return "<span class=\"badge " + cls + "\">" + escape(tier) + "</span>";
   }
 
@@ -261,8 +259,6 @@ public final class HtmlReport {
 
   // ---- score distribution
 
-  static final List<String> TIER_ORDER = List.of("critical", "high", "medium", "low");
-
   private static void scoreSection(StringBuilder s, ScoreDistribution d) {
     s.append("<section id=\"scores\">\n<h2>Score distribution</h2>\n");
     s.append("<p>")
@@ -275,7 +271,7 @@ public final class HtmlReport {
     histogram(s, d.bins());
     s.append("<h3>Accounts per tier</h3>\n");
     Map<String, Long> tiers = new LinkedHashMap<>();
-    TIER_ORDER.forEach(t -> tiers.put(t, d.tiers().getOrDefault(t, 0L)));
+    RiskTier.BY_SEVERITY.forEach(t -> tiers.put(t, d.tiers().getOrDefault(t, 0L)));
     d.tiers().forEach(tiers::putIfAbsent);
     long max = Math.max(1, tiers.values().stream().mapToLong(Long::longValue).max().orElse(1));
     int labelW = 90;
