@@ -37,7 +37,27 @@ public final class Warehouse {
 
   public Warehouse(SparkSession spark, String root) {
     this.spark = spark;
-    this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    this.root = absolute(spark, root.endsWith("/") ? root.substring(0, root.length() - 1) : root);
+  }
+
+  /**
+   * A relative root ({@code --warehouse wh} from the shell) made absolute against its file system:
+   * Delta's table builder and its SQL take only absolute paths, and failed with Spark's analysis
+   * errors on a relative one. An absolute root is kept as given.
+   */
+  private static String absolute(SparkSession spark, String root) {
+    Path p = new Path(root);
+    if (p.isAbsolute()) {
+      return root;
+    }
+    try {
+      return p.getFileSystem(spark.sparkContext().hadoopConfiguration())
+          .makeQualified(p)
+          .toString();
+    } catch (IOException e) {
+      throw new CohortWatchException(
+          "warehouse " + root + " cannot be resolved: " + e.getMessage());
+    }
   }
 
   public String root() {
@@ -46,6 +66,22 @@ public final class Warehouse {
 
   public String path(String table) {
     return root + "/" + table;
+  }
+
+  /**
+   * The table as a SQL name ({@code delta.`file:/abs/path`}): qualified against its file system,
+   * and a backquote in it doubled, as SQL quotes one.
+   */
+  public String sqlName(String table) {
+    Path p = new Path(path(table));
+    try {
+      String qualified =
+          p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+      return "delta.`" + qualified.replace("`", "``") + "`";
+    } catch (IOException e) {
+      throw new CohortWatchException(
+          "warehouse table " + path(table) + " cannot be resolved: " + e.getMessage());
+    }
   }
 
   /** Fails with a clear message, before any work, when the warehouse cannot be written. */
@@ -140,9 +176,9 @@ public final class Warehouse {
       LOG.info(
           "{}: setting table properties {} (set at creation by a newer release)", table, missing);
       spark.sql(
-          "ALTER TABLE delta.`"
-              + path(table)
-              + "` SET TBLPROPERTIES ("
+          "ALTER TABLE "
+              + sqlName(table)
+              + " SET TBLPROPERTIES ("
               + String.join(", ", missing)
               + ")");
     }
@@ -153,7 +189,7 @@ public final class Warehouse {
     // SHOW TBLPROPERTIES reads the snapshot's metadata; DESCRIBE DETAIL would also sum the sizes
     // of all the table's files, a Spark job on every write's table check.
     Map<String, String> props = new TreeMap<>();
-    for (Row r : spark.sql("SHOW TBLPROPERTIES delta.`" + path(table) + "`").collectAsList()) {
+    for (Row r : spark.sql("SHOW TBLPROPERTIES " + sqlName(table)).collectAsList()) {
       props.put(r.getString(0), r.getString(1));
     }
     return props;
@@ -165,7 +201,7 @@ public final class Warehouse {
     if (!added.isEmpty()) {
       LOG.info("{}: adding columns {} (schema of a newer release)", table, added);
       spark.sql(
-          "ALTER TABLE delta.`" + path(table) + "` ADD COLUMNS (" + String.join(", ", added) + ")");
+          "ALTER TABLE " + sqlName(table) + " ADD COLUMNS (" + String.join(", ", added) + ")");
     }
   }
 

@@ -159,11 +159,10 @@ public final class Backtest {
     for (String table : tables()) {
       if (published.exists(table)) {
         spark.sql(
-            "CREATE OR REPLACE TABLE delta.`"
-                + rescored.path(table)
-                + "` SHALLOW CLONE delta.`"
-                + published.path(table)
-                + "`");
+            "CREATE OR REPLACE TABLE "
+                + rescored.sqlName(table)
+                + " SHALLOW CLONE "
+                + published.sqlName(table));
       }
     }
     RunConfig scratchConfig =
