@@ -69,19 +69,11 @@ public final class Warehouse {
   }
 
   /**
-   * The table as a SQL name ({@code delta.`file:/abs/path`}): qualified against its file system,
-   * and a backquote in it doubled, as SQL quotes one.
+   * The table as a SQL name ({@code delta.`/abs/path`}), its path absolute since construction and a
+   * backquote in it doubled, as SQL quotes one.
    */
   public String sqlName(String table) {
-    Path p = new Path(path(table));
-    try {
-      String qualified =
-          p.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
-      return "delta.`" + qualified.replace("`", "``") + "`";
-    } catch (IOException e) {
-      throw new CohortWatchException(
-          "warehouse table " + path(table) + " cannot be resolved: " + e.getMessage());
-    }
+    return "delta.`" + path(table).replace("`", "``") + "`";
   }
 
   /** Fails with a clear message, before any work, when the warehouse cannot be written. */

@@ -72,16 +72,6 @@ public final class Where {
     return sql;
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof Where w && w.sql.equals(sql);
-  }
-
-  @Override
-  public int hashCode() {
-    return sql.hashCode();
-  }
-
   private static String literal(LocalDate day) {
     return "'" + day + "'";
   }
