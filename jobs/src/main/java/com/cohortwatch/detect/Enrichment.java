@@ -119,6 +119,11 @@ public final class Enrichment {
     return coalesce(usageType.isin(ANONYMISING.toArray()), lit(false));
   }
 
+  /** An address labelled residential, or not labelled at all; never null. */
+  static Column residentialOrUnlabelled(Column usageType) {
+    return usageType.isNull().or(usageType.equalTo(UsageType.RESIDENTIAL.value()));
+  }
+
   /**
    * A login from home: an ordinary (not anonymising) address in the country the account claims.
    * Null, which filters and sums treat as false, when either country is unknown.
@@ -168,13 +173,7 @@ public final class Enrichment {
                     .geq(MIN_ANONYMISING_RANGES)
                     .and(col("_anon").multiply(2).geq(col("_ranges"))))
             .select(col("_tasn"), col("_ause"));
-    Column doubtful =
-        col("_ause")
-            .isNotNull()
-            .and(
-                col(Cols.USAGE_TYPE)
-                    .isNull()
-                    .or(col(Cols.USAGE_TYPE).equalTo(UsageType.RESIDENTIAL.value())));
+    Column doubtful = col("_ause").isNotNull().and(residentialOrUnlabelled(col(Cols.USAGE_TYPE)));
     return intel
         .join(perAsn, intel.col(Cols.ASN).equalTo(perAsn.col("_tasn")), "left")
         .withColumn(Cols.USAGE_TYPE, when(doubtful, col("_ause")).otherwise(col(Cols.USAGE_TYPE)))

@@ -31,7 +31,6 @@ import static org.apache.spark.sql.functions.when;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.ModelInputs;
 import com.cohortwatch.schema.RiskTier;
-import com.cohortwatch.schema.UsageType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -192,9 +191,7 @@ public final class Scoring {
     Column residential =
         col(Cols.ATTR_TYPE)
             .equalTo(Rollups.IP)
-            .and(
-                coalesce(col(Cols.USAGE_TYPE), lit(UsageType.RESIDENTIAL.value()))
-                    .equalTo(UsageType.RESIDENTIAL.value()));
+            .and(Enrichment.residentialOrUnlabelled(col(Cols.USAGE_TYPE)));
     Dataset<Row> infra =
         shared
             .groupBy(col(comp).as("_ic"))
