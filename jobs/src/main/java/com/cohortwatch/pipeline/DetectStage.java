@@ -214,49 +214,50 @@ public final class DetectStage {
             return metrics.stage(spark, name, body);
           }
         };
-    Detection.Output out = Detection.run(spark, input, timed);
-    // Publish order: evidence and members first, account_risk (what moderation reads) last; each
-    // is one atomic Delta commit replacing this run date's rows.
-    metrics.stage(
-        spark,
-        "publish",
-        () -> {
-          Where thisRun = Where.equal(Cols.RUN_DATE, config.runDate());
-          String commit = ChangeFeed.commitMetadata(config.runDate(), metrics.runId());
-          publish(
-              warehouse,
-              metrics,
-              TableNames.LINK_EVIDENCE,
-              Schemas.LINK_EVIDENCE,
-              out.linkEvidence(),
-              thisRun,
-              commit);
-          publish(
-              warehouse,
-              metrics,
-              TableNames.CLUSTER_MEMBERS,
-              Schemas.CLUSTER_MEMBERS,
-              out.clusterMembers(),
-              thisRun,
-              commit);
-          publish(
-              warehouse,
-              metrics,
-              TableNames.CLUSTER_RISK,
-              Schemas.CLUSTER_RISK,
-              out.clusterRisk(),
-              thisRun,
-              commit);
-          publish(
-              warehouse,
-              metrics,
-              TableNames.ACCOUNT_RISK,
-              Schemas.ACCOUNT_RISK,
-              out.accountRisk(),
-              thisRun,
-              commit);
-        });
-    out.release();
+    // Closing the output frees the steps' materialised results, whether or not publishing worked.
+    try (Detection.Output out = Detection.run(spark, input, timed)) {
+      // Publish order: evidence and members first, account_risk (what moderation reads) last; each
+      // is one atomic Delta commit replacing this run date's rows.
+      metrics.stage(
+          spark,
+          "publish",
+          () -> {
+            Where thisRun = Where.equal(Cols.RUN_DATE, config.runDate());
+            String commit = ChangeFeed.commitMetadata(config.runDate(), metrics.runId());
+            publish(
+                warehouse,
+                metrics,
+                TableNames.LINK_EVIDENCE,
+                Schemas.LINK_EVIDENCE,
+                out.linkEvidence(),
+                thisRun,
+                commit);
+            publish(
+                warehouse,
+                metrics,
+                TableNames.CLUSTER_MEMBERS,
+                Schemas.CLUSTER_MEMBERS,
+                out.clusterMembers(),
+                thisRun,
+                commit);
+            publish(
+                warehouse,
+                metrics,
+                TableNames.CLUSTER_RISK,
+                Schemas.CLUSTER_RISK,
+                out.clusterRisk(),
+                thisRun,
+                commit);
+            publish(
+                warehouse,
+                metrics,
+                TableNames.ACCOUNT_RISK,
+                Schemas.ACCOUNT_RISK,
+                out.accountRisk(),
+                thisRun,
+                commit);
+          });
+    }
   }
 
   private static void publish(
