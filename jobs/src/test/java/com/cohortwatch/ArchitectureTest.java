@@ -104,6 +104,20 @@ class ArchitectureTest {
   }
 
   @Test
+  void theReportReadsTablesNotSteps() {
+    noClasses()
+        .that()
+        .resideInAPackage(ROOT + "report..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(ROOT + "detect..", ROOT + "ingest..", ROOT + "pipeline..")
+        .because(
+            "the report shows what the published tables say, and must not recompute what the"
+                + " steps did")
+        .check(MAIN);
+  }
+
+  @Test
   void oneAdapterOwnsGraphX() {
     noClasses()
         .that()

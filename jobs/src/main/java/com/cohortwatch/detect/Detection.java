@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.min;
 
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.UsageType;
 import java.sql.Date;
@@ -173,7 +174,7 @@ public final class Detection {
     // features read, and at 1M accounts (90M rows) a checkpoint of it spilled gigabytes to disk.
     // Each step below scans the Delta table with only the columns it needs.
     Dataset<Row> window = in.attributeDaily();
-    Dataset<Row> ipDaily = window.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP));
+    Dataset<Row> ipDaily = window.filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()));
     // Every step runs inside a named stage, so its Spark jobs carry that stage's job group and its
     // time counts in that stage's seconds (about 160 s of task time at 1M accounts ran in none).
     try {
@@ -386,6 +387,6 @@ public final class Detection {
   static Dataset<Row> activeDays(Dataset<Row> ipDaily) {
     return ipDaily
         .groupBy(Cols.ACCOUNT_ID)
-        .agg(countDistinct(Cols.EVENT_DATE).as(Links.ACTIVE_DAYS));
+        .agg(countDistinct(Cols.EVENT_DATE).as(Cols.ACTIVE_DAYS));
   }
 }

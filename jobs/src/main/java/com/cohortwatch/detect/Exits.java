@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.UsageType;
 import java.util.function.Function;
@@ -119,7 +120,7 @@ public final class Exits {
     Dataset<Row> countries =
         ipInfo.select(col(Cols.IP).as("_hip"), col(Cols.IP_COUNTRY), col(Cols.USAGE_TYPE));
     return memberships
-        .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
+        .filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()))
         .select(col(Cols.ACCOUNT_ID), col(Cols.ATTR_VALUE))
         .join(users, Cols.ACCOUNT_ID)
         .join(countries, col(Cols.ATTR_VALUE).equalTo(col("_hip")))
@@ -158,7 +159,7 @@ public final class Exits {
             .select(col(Cols.IP).as("_iip"), col(Cols.IP_COUNTRY));
     Dataset<Row> uses =
         memberships
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
+            .filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()))
             .select(col(Cols.ATTR_VALUE), col(Cols.ACCOUNT_ID), col(Cols.N_ACCOUNTS))
             .join(info, col(Cols.ATTR_VALUE).equalTo(col("_iip")))
             .join(claims(accounts), Cols.ACCOUNT_ID)
@@ -251,7 +252,7 @@ public final class Exits {
         .join(
             x,
             col(Cols.ATTR_TYPE)
-                .equalTo(lit(Rollups.IP))
+                .equalTo(lit(AttributeKind.IP.value()))
                 .and(col(Cols.ATTR_VALUE).equalTo(col("_xip"))),
             "left")
         .withColumn(

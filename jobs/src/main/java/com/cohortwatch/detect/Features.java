@@ -17,6 +17,7 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -39,7 +40,6 @@ import scala.collection.Seq;
 public final class Features {
   private Features() {}
 
-  public static final String ACTIVE_DAYS = "active_days";
   public static final String ANON_LOGINS = "anon_logins";
   public static final String NONANON_KNOWN_LOGINS = "nonanon_known_logins";
   public static final String FOREIGN_LOGINS = "foreign_logins";
@@ -48,7 +48,6 @@ public final class Features {
   public static final String BEST_FIT = "best_fit";
   public static final String CLAIMED_OFFSET = "claimed_offset";
   public static final String CLAIMED_FIT = "claimed_fit";
-  public static final String TZ_MISMATCH = "tz_mismatch";
   public static final String DEVICES = "devices";
   public static final String HANDOVER_DATE = "handover_date";
 
@@ -165,15 +164,15 @@ public final class Features {
    * @return account_id, {@link #HANDOVER_DATE} (the UTC date of the cut) for accounts with a cut
    */
   public static Dataset<Row> handovers(Dataset<Row> memberships) {
-    Column isDevice = col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE);
+    Column isDevice = col(Cols.ATTR_TYPE).equalTo(AttributeKind.DEVICE.value());
     // Spans starting together (a new device's first login is also its new address's) are one step.
     Dataset<Row> steps =
         memberships
-            .filter(isDevice.or(col(Cols.ATTR_TYPE).equalTo(Rollups.SUBNET)))
+            .filter(isDevice.or(col(Cols.ATTR_TYPE).equalTo(AttributeKind.SUBNET.value())))
             .groupBy(col(Cols.ACCOUNT_ID), col(Cols.FIRST_SEEN))
             .agg(
                 max(Cols.LAST_SEEN).as("_last"),
-                max(when(isDevice, col(Links.ACTIVE_DAYS))).as("_device_days"));
+                max(when(isDevice, col(Cols.ACTIVE_DAYS))).as("_device_days"));
     WindowSpec byTime = Window.partitionBy(col(Cols.ACCOUNT_ID)).orderBy(col(Cols.FIRST_SEEN));
     Column before = max(col("_last")).over(byTime.rowsBetween(Window.unboundedPreceding(), -1));
     Column daysBefore =
@@ -263,7 +262,7 @@ public final class Features {
             .agg(
                 max(col(HANDOVER_DATE)).as(HANDOVER_DATE),
                 sum(addressLogins).cast("long").as(Cols.LOGINS),
-                distinctDays(perAddress).as(ACTIVE_DAYS),
+                distinctDays(perAddress).as(Cols.ACTIVE_DAYS),
                 summedHours(Cols.HOURS).as(Cols.HOURS));
     Dataset<Row> byKind =
         perAddress
@@ -297,7 +296,7 @@ public final class Features {
         timing.join(byKind, col(Cols.ACCOUNT_ID).equalTo(col("_kacc"))).drop("_kacc");
     Dataset<Row> devices =
         memberships
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE))
+            .filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.DEVICE.value()))
             .groupBy(col(Cols.ACCOUNT_ID).as("_dacc"))
             .agg(countDistinct(Cols.ATTR_VALUE).as(DEVICES));
     Dataset<Row> withClaims =
@@ -316,6 +315,6 @@ public final class Features {
         .withColumn(CLAIMED_OFFSET, col("_fit." + CLAIMED_OFFSET))
         .withColumn(CLAIMED_FIT, col("_fit." + CLAIMED_FIT))
         .drop("_fit")
-        .withColumn(TZ_MISMATCH, tzMismatch(col(Cols.LOGINS)));
+        .withColumn(Cols.TZ_MISMATCH, tzMismatch(col(Cols.LOGINS)));
   }
 }

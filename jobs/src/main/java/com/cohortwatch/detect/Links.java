@@ -20,6 +20,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.UsageType;
 import java.util.List;
@@ -97,7 +98,6 @@ public final class Links {
     }
   }
 
-  public static final String ACTIVE_DAYS = "active_days";
   public static final String KIND_WEIGHT = "kind_weight";
   public static final String TWIN_STRENGTH = "twin_strength";
 
@@ -134,10 +134,10 @@ public final class Links {
             .when(usage.equalTo(UsageType.TOR.value()), 0.1)
             .when(usage.equalTo(UsageType.MOBILE.value()), 0.15)
             .otherwise(0.6);
-    return when(attrType.equalTo(Rollups.IP), ipKind)
-        .when(attrType.equalTo(Rollups.SUBNET), ipKind.multiply(0.3))
-        .when(attrType.equalTo(Rollups.DEVICE), lit(1.0))
-        .when(attrType.equalTo(Rollups.PAYOUT), lit(1.0))
+    return when(attrType.equalTo(AttributeKind.IP.value()), ipKind)
+        .when(attrType.equalTo(AttributeKind.SUBNET.value()), ipKind.multiply(0.3))
+        .when(attrType.equalTo(AttributeKind.DEVICE.value()), lit(1.0))
+        .when(attrType.equalTo(AttributeKind.PAYOUT.value()), lit(1.0))
         .otherwise(lit(0.5));
   }
 
@@ -181,7 +181,7 @@ public final class Links {
                 max(Cols.LAST_SEEN).as(Cols.LAST_SEEN),
                 // attribute_daily holds one row per (day, account, attribute): a plain count is
                 // the distinct days, without the second shuffle a distinct count plans.
-                count(lit(1)).as(ACTIVE_DAYS))
+                count(lit(1)).as(Cols.ACTIVE_DAYS))
             .withColumn(Cols.N_ACCOUNTS, accountsOnAttribute);
     Dataset<Row> usage = ipInfo.select(col(Cols.IP).as("_ip"), col(Cols.USAGE_TYPE));
     Dataset<Row> withUsage =
@@ -190,7 +190,7 @@ public final class Links {
                 usage,
                 fromLogins
                     .col(Cols.ATTR_TYPE)
-                    .equalTo(Rollups.IP)
+                    .equalTo(AttributeKind.IP.value())
                     .and(fromLogins.col(Cols.ATTR_VALUE).equalTo(usage.col("_ip"))),
                 "left")
             .drop("_ip");
@@ -199,13 +199,13 @@ public final class Links {
     Dataset<Row> fromPayouts =
         payouts
             .select(
-                lit(Rollups.PAYOUT).as(Cols.ATTR_TYPE),
+                lit(AttributeKind.PAYOUT.value()).as(Cols.ATTR_TYPE),
                 col(Cols.PAYOUT_METHOD_ID).as(Cols.ATTR_VALUE),
                 col(Cols.ACCOUNT_ID),
                 lit(0L).as(Cols.LOGINS),
                 col(Cols.ADDED_AT).as(Cols.FIRST_SEEN),
                 col(Cols.ADDED_AT).as(Cols.LAST_SEEN),
-                lit(0L).as(ACTIVE_DAYS))
+                lit(0L).as(Cols.ACTIVE_DAYS))
             .withColumn(Cols.N_ACCOUNTS, accountsOnAttribute)
             .withColumn(
                 Cols.USAGE_TYPE, lit(null).cast(usage.schema().apply(Cols.USAGE_TYPE).dataType()));
@@ -252,10 +252,10 @@ public final class Links {
         memberships
             .filter(col(Cols.N_ACCOUNTS).geq(2).and(col(Cols.N_ACCOUNTS).leq(p.pairCap())))
             .join(
-                activeDays.select(col(Cols.ACCOUNT_ID), col(ACTIVE_DAYS).as("_account_days")),
+                activeDays.select(col(Cols.ACCOUNT_ID), col(Cols.ACTIVE_DAYS).as("_account_days")),
                 JavaConverters.asScalaBuffer(List.of(Cols.ACCOUNT_ID)).toSeq(),
                 "left")
-            .withColumn("_share", col(ACTIVE_DAYS).divide(col("_account_days")));
+            .withColumn("_share", col(Cols.ACTIVE_DAYS).divide(col("_account_days")));
     Dataset<Row> left =
         small.select(
             col(Cols.ATTR_TYPE).as("_t"),
@@ -264,7 +264,7 @@ public final class Links {
             col(Cols.FIRST_SEEN).as("_fa"),
             col(Cols.LAST_SEEN).as("_la"),
             col(Cols.LOGINS).as("_na"),
-            col(ACTIVE_DAYS).as("_da"),
+            col(Cols.ACTIVE_DAYS).as("_da"),
             col("_share").as("_sa"),
             col(Cols.USAGE_TYPE).as("_u"),
             col(Cols.WEIGHT));
@@ -276,7 +276,7 @@ public final class Links {
             col(Cols.FIRST_SEEN).as("_fb"),
             col(Cols.LAST_SEEN).as("_lb"),
             col(Cols.LOGINS).as("_nb"),
-            col(ACTIVE_DAYS).as("_db"),
+            col(Cols.ACTIVE_DAYS).as("_db"),
             col("_share").as("_sb"));
     // An ordinary address one of the two used on a single day is a visit (a traveller at a
     // friend's, a guest on the home line), not a shared home: it weighs less than one both keep
@@ -284,7 +284,9 @@ public final class Links {
     // visitor. (The visit's subnet too was tried: it lost a farm operator on a training world and
     // spared no one more.)
     Column ordinaryAddress =
-        col("_t").equalTo(Rollups.IP).and(Enrichment.anonymising(col("_u")).unary_$bang());
+        col("_t")
+            .equalTo(AttributeKind.IP.value())
+            .and(Enrichment.anonymising(col("_u")).unary_$bang());
     Column visit = ordinaryAddress.and(least(col("_da"), col("_db")).leq(1));
     // A stay is the same over several days: one of the two lives on the address, the other does
     // not (used it on fewer than half of its own days). Alone it must not join a cluster (two
@@ -345,7 +347,7 @@ public final class Links {
       Dataset<Row> pairs, Dataset<Row> accounts, Dataset<Row> twins, Params p) {
     Dataset<Row> perPair =
         pairs
-            .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+            .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.IP.value()))
             .groupBy(Cols.ACCOUNT_A, Cols.ACCOUNT_B)
             .agg(
                 count(lit(1)).as("_shared"),
@@ -395,7 +397,7 @@ public final class Links {
         .select(
             col(Cols.ACCOUNT_A),
             col(Cols.ACCOUNT_B),
-            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+            lit(AttributeKind.COHORT.value()).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
             greatest(rest, lit(TWIN_WEIGHT).multiply(col(TWIN_STRENGTH))).as(Cols.WEIGHT),
             col(Cols.FIRST_SEEN),
@@ -432,7 +434,7 @@ public final class Links {
     Dataset<Row> handB =
         handovers.select(col(Cols.ACCOUNT_ID).as("_hb"), col(Features.HANDOVER_DATE).as("_db"));
     return pairs
-        .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+        .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.IP.value()))
         .join(crowded, JavaConverters.asScalaBuffer(List.of(Cols.ATTRIBUTE)).toSeq(), "left_anti")
         .join(handA, col(Cols.ACCOUNT_A).equalTo(col("_ha")))
         .join(handB, col(Cols.ACCOUNT_B).equalTo(col("_hb")))
@@ -450,7 +452,7 @@ public final class Links {
         .select(
             col(Cols.ACCOUNT_A),
             col(Cols.ACCOUNT_B),
-            lit(Rollups.COHORT).as(Cols.LINK_TYPE),
+            lit(AttributeKind.COHORT.value()).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
             lit(HANDOVER_WEIGHT).as(Cols.WEIGHT),
             col(Cols.FIRST_SEEN),
@@ -487,7 +489,7 @@ public final class Links {
         exits.groupBy(col("_xas").as("_kas")).agg(count(lit(1)).cast("double").as("_k"));
     Dataset<Row> usedPerAs =
         memberships
-            .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP))
+            .filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()))
             .join(exits, col(Cols.ATTR_VALUE).equalTo(col("_xi")))
             .groupBy(col(Cols.ACCOUNT_ID), col("_xas"))
             .agg(count(lit(1)).cast("double").as("_n"));
@@ -498,7 +500,7 @@ public final class Links {
         usedPerAs.select(
             col(Cols.ACCOUNT_ID).as("_ub"), col("_xas").as("_ubs"), col("_n").as("_nb"));
     return pairs
-        .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+        .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.IP.value()))
         .join(exits, col(Cols.ATTRIBUTE).equalTo(col("_xi")))
         .groupBy(col(Cols.ACCOUNT_A), col(Cols.ACCOUNT_B), col("_xas"))
         .agg(count(lit(1)).as("_s"))
@@ -579,9 +581,9 @@ public final class Links {
                 when(col("_mobile_addresses").geq(HOTSPOT_MIN_ADDRESSES), lit(1.0))
                     .otherwise(col("_address_kind")));
     Dataset<Row> actA =
-        activeDays.select(col(Cols.ACCOUNT_ID).as("_aa"), col(ACTIVE_DAYS).as("_da"));
+        activeDays.select(col(Cols.ACCOUNT_ID).as("_aa"), col(Cols.ACTIVE_DAYS).as("_da"));
     Dataset<Row> actB =
-        activeDays.select(col(Cols.ACCOUNT_ID).as("_ab"), col(ACTIVE_DAYS).as("_db"));
+        activeDays.select(col(Cols.ACCOUNT_ID).as("_ab"), col(Cols.ACTIVE_DAYS).as("_db"));
     Column share = col(MeetingDays.DAYS).divide(least(col("_da"), col("_db")));
     // 0 at or below 20 % of active days, full strength from 70 %.
     Column strength = least(lit(1.0), greatest(lit(0.0), share.minus(0.2).divide(0.5)));
@@ -593,7 +595,7 @@ public final class Links {
         .select(
             col(Cols.ACCOUNT_A),
             col(Cols.ACCOUNT_B),
-            lit(Rollups.CO_LOGIN).as(Cols.LINK_TYPE),
+            lit(AttributeKind.CO_LOGIN.value()).as(Cols.LINK_TYPE),
             col(Cols.ATTRIBUTE),
             col(Cols.WEIGHT),
             col(MeetingDays.FIRST_DAY).cast("timestamp").as(Cols.FIRST_SEEN),
@@ -686,10 +688,10 @@ public final class Links {
       Dataset<Row> memberships, Dataset<Row> ipInfo, Dataset<Row> accounts, Params p) {
     Column strongKind =
         col(Cols.ATTR_TYPE)
-            .isin(Rollups.DEVICE, Rollups.PAYOUT)
+            .isin(AttributeKind.DEVICE.value(), AttributeKind.PAYOUT.value())
             .or(
                 col(Cols.ATTR_TYPE)
-                    .equalTo(Rollups.IP)
+                    .equalTo(AttributeKind.IP.value())
                     .and(
                         coalesce(col(Cols.USAGE_TYPE), lit(NO_USAGE))
                             .isin(
@@ -714,14 +716,14 @@ public final class Links {
     // shared them). Only star-sized addresses are judged alone; see Exits for why.
     Dataset<Row> relays =
         Exits.relayAddresses(
-            candidates.filter(col(Cols.ATTR_TYPE).equalTo(Rollups.IP)),
+            candidates.filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value())),
             memberships,
             ipInfo,
             accounts);
     return candidates.join(
         relays,
         col(Cols.ATTR_TYPE)
-            .equalTo(lit(Rollups.IP))
+            .equalTo(lit(AttributeKind.IP.value()))
             .and(col(Cols.ATTR_VALUE).equalTo(relays.col(Exits.EXIT_KEY))),
         "left_anti");
   }
@@ -765,7 +767,7 @@ public final class Links {
         memberships
             .filter(
                 col(Cols.ATTR_TYPE)
-                    .equalTo(Rollups.IP)
+                    .equalTo(AttributeKind.IP.value())
                     .and(col(Cols.N_ACCOUNTS).geq(COHORT_STAR_MIN_BATCH))
                     .and(col(Cols.N_ACCOUNTS).leq(p.pairCap()))
                     .and(
@@ -819,7 +821,7 @@ public final class Links {
     return batch
         .join(abroad, col(Cols.ATTR_VALUE).equalTo(col("_fip")), "left_semi")
         .select(
-            lit(Rollups.COHORT).as(Cols.ATTR_TYPE),
+            lit(AttributeKind.COHORT.value()).as(Cols.ATTR_TYPE),
             col(Cols.ATTR_VALUE),
             col(Cols.ACCOUNT_ID),
             col("_batch").as(Cols.N_ACCOUNTS),

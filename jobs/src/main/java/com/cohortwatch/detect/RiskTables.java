@@ -72,7 +72,7 @@ final class RiskTables {
       scored = Feedback.capCleared(scored, clearances, clearedCap);
     }
     return stamped(scored, tiers, model, runDate)
-        .withColumn(Scoring.WORKING_OFFSET, col(Features.BEST_OFFSET));
+        .withColumn(Cols.WORKING_HOURS_OFFSET, col(Features.BEST_OFFSET));
   }
 
   /** Tier, run date and model version, as both risk tables carry them. */

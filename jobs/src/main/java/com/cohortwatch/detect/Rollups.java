@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.values.IpNormalizer;
 import java.util.ArrayList;
@@ -37,13 +38,6 @@ import org.apache.spark.sql.types.DataTypes;
 public final class Rollups {
   private Rollups() {}
 
-  public static final String IP = "ip";
-  public static final String SUBNET = "subnet";
-  public static final String DEVICE = "device";
-  public static final String PAYOUT = "payout";
-  public static final String CO_LOGIN = "co_login";
-  public static final String COHORT = "cohort";
-
   private static final String HOUR = "_hour";
 
   /**
@@ -52,11 +46,14 @@ public final class Rollups {
   static Dataset<Row> explodeAttributes(Dataset<Row> logins, int ipv4Prefix, int ipv6Prefix) {
     Column attributes =
         array(
-            struct(lit(IP).as(Cols.ATTR_TYPE), col(Cols.IP).as(Cols.ATTR_VALUE)),
             struct(
-                lit(SUBNET).as(Cols.ATTR_TYPE),
+                lit(AttributeKind.IP.value()).as(Cols.ATTR_TYPE), col(Cols.IP).as(Cols.ATTR_VALUE)),
+            struct(
+                lit(AttributeKind.SUBNET.value()).as(Cols.ATTR_TYPE),
                 subnet(col(Cols.IP), ipv4Prefix, ipv6Prefix).as(Cols.ATTR_VALUE)),
-            struct(lit(DEVICE).as(Cols.ATTR_TYPE), col(Cols.DEVICE_ID).as(Cols.ATTR_VALUE)));
+            struct(
+                lit(AttributeKind.DEVICE.value()).as(Cols.ATTR_TYPE),
+                col(Cols.DEVICE_ID).as(Cols.ATTR_VALUE)));
     return logins
         .select(
             col(Cols.EVENT_DATE),
@@ -130,7 +127,9 @@ public final class Rollups {
             min(Cols.EVENT_TIME).as(Cols.FIRST_SEEN),
             max(Cols.EVENT_TIME).as(Cols.LAST_SEEN),
             hourProfile(col(HOUR), lit(1)).as(Cols.HOURS))
-        .withColumn(Cols.HOURS, when(col(Cols.ATTR_TYPE).equalTo(IP), col(Cols.HOURS)));
+        .withColumn(
+            Cols.HOURS,
+            when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()), col(Cols.HOURS)));
   }
 
   /**

@@ -28,9 +28,11 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.unix_seconds;
 import static org.apache.spark.sql.functions.when;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.ModelInputs;
 import com.cohortwatch.schema.RiskTier;
+import com.cohortwatch.values.UtcOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,26 +57,14 @@ public final class Scoring {
   /** Reasons are listed for codes adding at least this much to the logit, either way. */
   static final double REASON_MIN_CONTRIBUTION = 0.4;
 
-  public static final String SIZE = Cols.SIZE;
-  public static final String N_COUNTRIES = "claimed_countries_count";
-  public static final String COUNTRIES = "claimed_countries";
-  public static final String N_TIMEZONES = "claimed_timezones_count";
-
   /** Claimed timezones that only one member claims. */
   public static final String LONE_TIMEZONES = "claimed_timezones_alone";
 
   public static final String TZ_SHARE = "tz_mismatch_share";
-  public static final String CREATED_SPAN_DAYS = "created_span_days";
-  public static final String ANON_SHARE = "anonymised_share";
-  public static final String FOREIGN_SHARE = "foreign_share";
   public static final String HOME_SHARE = "home_share";
   public static final String AGENCY_SHARE = "agency_share";
-  public static final String SHARED_IPS = "shared_ips";
-  public static final String SHARED_DEVICES = "shared_devices";
-  public static final String SHARED_PAYOUTS = "shared_payout_methods";
   public static final String MAX_DEVICE_MEMBERS = "max_accounts_per_device";
   public static final String MAX_PAYOUT_MEMBERS = "max_accounts_per_payout";
-  public static final String MAX_RESIDENTIAL_MEMBERS = "max_accounts_per_residential_ip";
   public static final String CROWD_IP = "crowd_ip";
 
   /** The most members on one mobile address on one day: laptops on one phone's hotspot. */
@@ -83,13 +73,6 @@ public final class Scoring {
   /** That mobile address. */
   public static final String HOTSPOT_IP = "hotspot_ip";
 
-  public static final String EXCLUSIVITY = "infrastructure_exclusivity";
-  public static final String CO_LOGIN_MEMBERS = "co_login_members";
-  public static final String WORKING_OFFSET = "working_hours_offset";
-  public static final String WORKING_TZ = "working_hours_timezone";
-  public static final String WORKING_FIT = "working_hours_fit";
-  public static final String MAX_CREATED_21D = "max_created_within_21_days";
-  public static final String SHARED_SHIFT_SHARE = "shared_shift_share";
   public static final String FAR_ABROAD_SHARE = "far_shift_abroad_share";
   public static final String FAR_HIDDEN_SHARE = "far_shift_hidden_share";
   public static final String HIDDEN_ABROAD_SHARE = "hidden_abroad_share";
@@ -147,19 +130,19 @@ public final class Scoring {
     Dataset<Row> base =
         m.groupBy(col(comp))
             .agg(
-                count(lit(1)).as(SIZE),
-                countDistinct(Cols.CLAIMED_COUNTRY).as(N_COUNTRIES),
-                array_sort(collect_set(Cols.CLAIMED_COUNTRY)).as(COUNTRIES),
-                countDistinct(Cols.CLAIMED_TIMEZONE).as(N_TIMEZONES),
+                count(lit(1)).as(Cols.SIZE),
+                countDistinct(Cols.CLAIMED_COUNTRY).as(Cols.CLAIMED_COUNTRIES_COUNT),
+                array_sort(collect_set(Cols.CLAIMED_COUNTRY)).as(Cols.CLAIMED_COUNTRIES),
+                countDistinct(Cols.CLAIMED_TIMEZONE).as(Cols.CLAIMED_TIMEZONES_COUNT),
                 collect_list(Cols.CLAIMED_TIMEZONE).as("_zones"),
-                ExactSums.avg(col(Features.TZ_MISMATCH)).as(TZ_SHARE),
+                ExactSums.avg(col(Cols.TZ_MISMATCH)).as(TZ_SHARE),
                 Features.summedHours(Cols.HOURS).as(Cols.HOURS),
                 percentile_approx(created, lit(0.1), lit(1000)).as("_c10"),
                 percentile_approx(created, lit(0.9), lit(1000)).as("_c90"),
                 count(col(Cols.CREATED_AT)).as("_n_created"),
-                safeDiv(sum(Features.ANON_LOGINS), sum(Cols.LOGINS)).as(ANON_SHARE),
+                safeDiv(sum(Features.ANON_LOGINS), sum(Cols.LOGINS)).as(Cols.ANONYMISED_SHARE),
                 safeDiv(sum(Features.FOREIGN_LOGINS), sum(Features.NONANON_KNOWN_LOGINS))
-                    .as(FOREIGN_SHARE),
+                    .as(Cols.FOREIGN_SHARE),
                 safeDiv(sum(Features.HOME_LOGINS), sum(Cols.LOGINS)).as(HOME_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_ABROAD)).as(FAR_ABROAD_SHARE),
                 ExactSums.avg(ownValue(ModelInputs.OWN_FAR_SHIFT_HIDDEN)).as(FAR_HIDDEN_SHARE),
@@ -171,7 +154,7 @@ public final class Scoring {
                 avg(when(col(Cols.PROFILE_TYPE).equalTo("agency_member"), 1.0).otherwise(0.0))
                     .as(AGENCY_SHARE))
             .withColumn(
-                CREATED_SPAN_DAYS,
+                Cols.CREATED_SPAN_DAYS,
                 when(col("_n_created").geq(3), col("_c90").minus(col("_c10")).divide(86400.0)))
             .withColumn(LONE_TIMEZONES, loneTimezones(col("_zones")))
             .drop("_c10", "_c90", "_n_created", "_zones");
@@ -187,23 +170,26 @@ public final class Scoring {
                 col(Cols.N_ACCOUNTS))
             .agg(count(lit(1)).as("_in"))
             .filter(col("_in").geq(2))
-            .filter(col(Cols.ATTR_TYPE).notEqual(Rollups.SUBNET));
+            .filter(col(Cols.ATTR_TYPE).notEqual(AttributeKind.SUBNET.value()));
     Column residential =
         col(Cols.ATTR_TYPE)
-            .equalTo(Rollups.IP)
+            .equalTo(AttributeKind.IP.value())
             .and(Enrichment.residentialOrUnlabelled(col(Cols.USAGE_TYPE)));
     Dataset<Row> infra =
         shared
             .groupBy(col(comp).as("_ic"))
             .agg(
-                count(when(col(Cols.ATTR_TYPE).equalTo(Rollups.IP), 1)).as(SHARED_IPS),
-                count(when(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE), 1)).as(SHARED_DEVICES),
-                count(when(col(Cols.ATTR_TYPE).equalTo(Rollups.PAYOUT), 1)).as(SHARED_PAYOUTS),
-                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE), col("_in")))
+                count(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.IP.value()), 1))
+                    .as(Cols.SHARED_IPS),
+                count(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.DEVICE.value()), 1))
+                    .as(Cols.SHARED_DEVICES),
+                count(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.PAYOUT.value()), 1))
+                    .as(Cols.SHARED_PAYOUT_METHODS),
+                max(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.DEVICE.value()), col("_in")))
                     .as(MAX_DEVICE_MEMBERS),
-                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.PAYOUT), col("_in")))
+                max(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.PAYOUT.value()), col("_in")))
                     .as(MAX_PAYOUT_MEMBERS),
-                max(when(residential, col("_in"))).as(MAX_RESIDENTIAL_MEMBERS),
+                max(when(residential, col("_in"))).as(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP),
                 // The most crowded residential IP; on a tie the greatest address, not whichever
                 // row came first (max_by keeps the first of equals: partitioning-dependent).
                 max(struct(
@@ -211,20 +197,21 @@ public final class Scoring {
                         col(Cols.ATTR_VALUE).as("_v")))
                     .getField("_v")
                     .as(CROWD_IP),
-                ExactSums.avg(col("_in").divide(col(Cols.N_ACCOUNTS))).as(EXCLUSIVITY));
+                ExactSums.avg(col("_in").divide(col(Cols.N_ACCOUNTS)))
+                    .as(Cols.INFRASTRUCTURE_EXCLUSIVITY));
 
     Dataset<Row> coLogin =
         links
-            .filter(col(Cols.LINK_TYPE).equalTo(Rollups.CO_LOGIN))
+            .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.CO_LOGIN.value()))
             .select(col(Cols.ACCOUNT_A).as(Cols.ACCOUNT_ID))
             .union(
                 links
-                    .filter(col(Cols.LINK_TYPE).equalTo(Rollups.CO_LOGIN))
+                    .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.CO_LOGIN.value()))
                     .select(col(Cols.ACCOUNT_B)))
             .distinct()
             .join(members, Cols.ACCOUNT_ID)
             .groupBy(col(comp).as("_cc"))
-            .agg(count(lit(1)).as(CO_LOGIN_MEMBERS));
+            .agg(count(lit(1)).as(Cols.CO_LOGIN_MEMBERS));
 
     Dataset<Row> fitted =
         base.join(infra, col(comp).equalTo(col("_ic")), "left")
@@ -235,14 +222,14 @@ public final class Scoring {
                 "_fit",
                 Features.workingHoursFit(java.time.LocalDate.of(2000, 1, 1))
                     .apply(col(Cols.HOURS), lit(null).cast("string")))
-            .withColumn(WORKING_OFFSET, col("_fit." + Features.BEST_OFFSET))
-            .withColumn(WORKING_FIT, col("_fit." + Features.BEST_FIT))
+            .withColumn(Cols.WORKING_HOURS_OFFSET, col("_fit." + Features.BEST_OFFSET))
+            .withColumn(Cols.WORKING_HOURS_FIT, col("_fit." + Features.BEST_FIT))
             .withColumn(
-                WORKING_TZ,
+                Cols.WORKING_HOURS_TIMEZONE,
                 udf(
-                        (UDF1<Integer, String>) o -> o == null ? null : WorkingHours.label(o),
+                        (UDF1<Integer, String>) o -> o == null ? null : UtcOffset.label(o),
                         DataTypes.StringType)
-                    .apply(col(WORKING_OFFSET)))
+                    .apply(col(Cols.WORKING_HOURS_OFFSET)))
             .drop("_fit");
     fitted =
         fitted
@@ -252,18 +239,18 @@ public final class Scoring {
             .drop("_bc")
             .join(sharedShifts(m, fitted), col(comp).equalTo(col("_sc")), "left")
             .drop("_sc")
-            .withColumn(SHARED_SHIFT_SHARE, coalesce(col(SHARED_SHIFT_SHARE), lit(0.0)));
+            .withColumn(Cols.SHARED_SHIFT_SHARE, coalesce(col(Cols.SHARED_SHIFT_SHARE), lit(0.0)));
     for (String c :
         new String[] {
-          SHARED_IPS,
-          SHARED_DEVICES,
-          SHARED_PAYOUTS,
+          Cols.SHARED_IPS,
+          Cols.SHARED_DEVICES,
+          Cols.SHARED_PAYOUT_METHODS,
           MAX_DEVICE_MEMBERS,
           MAX_PAYOUT_MEMBERS,
-          MAX_RESIDENTIAL_MEMBERS,
+          Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP,
           MAX_HOTSPOT_MEMBERS,
-          CO_LOGIN_MEMBERS,
-          MAX_CREATED_21D
+          Cols.CO_LOGIN_MEMBERS,
+          Cols.MAX_CREATED_WITHIN_21_DAYS
         }) {
       fitted = fitted.withColumn(c, coalesce(col(c), lit(0L)));
     }
@@ -310,7 +297,7 @@ public final class Scoring {
   static Dataset<Row> creationBursts(Dataset<Row> membersWithFeatures) {
     return acquiredWithin(membersWithFeatures)
         .groupBy(col(Clustering.COMPONENT).as("_bc"))
-        .agg(max("_in21").as(MAX_CREATED_21D));
+        .agg(max("_in21").as(Cols.MAX_CREATED_WITHIN_21_DAYS));
   }
 
   /**
@@ -337,7 +324,7 @@ public final class Scoring {
   static Dataset<Row> sharedShifts(Dataset<Row> membersWithFeatures, Dataset<Row> clusterOffsets) {
     return onClusterShift(membersWithFeatures, clusterOffsets)
         .groupBy(col(Clustering.COMPONENT).as("_sc"))
-        .agg(avg(col(ON_SHIFT)).as(SHARED_SHIFT_SHARE));
+        .agg(avg(col(ON_SHIFT)).as(Cols.SHARED_SHIFT_SHARE));
   }
 
   /** Per member, 1.0 when it works the cluster's far shift (see {@link #sharedShifts}), else 0. */
@@ -350,7 +337,8 @@ public final class Scoring {
                 (a, b) -> a == null || b == null ? 99 : WorkingHours.distance(a, b),
             DataTypes.IntegerType);
     Dataset<Row> offsets =
-        clusterOffsets.select(col(comp).as("_sc"), col(WORKING_OFFSET).as("_cluster_offset"));
+        clusterOffsets.select(
+            col(comp).as("_sc"), col(Cols.WORKING_HOURS_OFFSET).as("_cluster_offset"));
     Column agrees =
         col(Cols.LOGINS)
             .geq(Features.MIN_LOGINS_FOR_HOURS)
@@ -399,12 +387,14 @@ public final class Scoring {
                 col(Cols.ACCOUNT_ID).as("_ba"),
                 when(coalesce(inBurst, lit(false)), 1.0).otherwise(0.0).as(IN_BURST));
     Dataset<Row> shift =
-        onClusterShift(m, clusterFeatures.select(col(comp), col(WORKING_OFFSET)))
+        onClusterShift(m, clusterFeatures.select(col(comp), col(Cols.WORKING_HOURS_OFFSET)))
             .select(col(Cols.ACCOUNT_ID).as("_sa"), col(ON_SHIFT));
     // devices and payout methods this member shares with another member of its cluster
     Dataset<Row> onMembers =
         memberships
-            .filter(col(Cols.ATTR_TYPE).isin(Rollups.DEVICE, Rollups.PAYOUT))
+            .filter(
+                col(Cols.ATTR_TYPE)
+                    .isin(AttributeKind.DEVICE.value(), AttributeKind.PAYOUT.value()))
             .select(col(Cols.ACCOUNT_ID), col(Cols.ATTR_TYPE), col(Cols.ATTR_VALUE))
             .join(members.select(col(Cols.ACCOUNT_ID), col(comp)), Cols.ACCOUNT_ID);
     Dataset<Row> sharedValues =
@@ -423,9 +413,11 @@ public final class Scoring {
                     .and(col(Cols.ATTR_VALUE).equalTo(col("_vv"))))
             .groupBy(col(Cols.ACCOUNT_ID).as("_ha"))
             .agg(
-                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.DEVICE), 1.0).otherwise(0.0))
+                max(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.DEVICE.value()), 1.0)
+                        .otherwise(0.0))
                     .as(SHARES_DEVICE),
-                max(when(col(Cols.ATTR_TYPE).equalTo(Rollups.PAYOUT), 1.0).otherwise(0.0))
+                max(when(col(Cols.ATTR_TYPE).equalTo(AttributeKind.PAYOUT.value()), 1.0)
+                        .otherwise(0.0))
                     .as(SHARES_PAYOUT));
     return burst
         .join(shift, col("_ba").equalTo(col("_sa")), "left")
@@ -440,19 +432,20 @@ public final class Scoring {
 
   /** What one code says, in a cluster's words and (for own evidence) in the account's. */
   private static Column clusterText(String code) {
-    Column size = col(SIZE);
+    Column size = col(Cols.SIZE);
     return switch (code) {
       case "TZ_MISMATCH" ->
           format_string(
               "logins fit a %s working day (%d %%), not the members' claimed timezones",
-              col(WORKING_TZ), percent(col(WORKING_FIT)));
+              col(Cols.WORKING_HOURS_TIMEZONE), percent(col(Cols.WORKING_HOURS_FIT)));
       case "ANONYMISED_INFRA" ->
           format_string(
-              "%d %% of logins from hosting, VPN or Tor addresses", percent(col(ANON_SHARE)));
+              "%d %% of logins from hosting, VPN or Tor addresses",
+              percent(col(Cols.ANONYMISED_SHARE)));
       case "FOREIGN_IP" ->
           format_string(
               "%d %% of non-VPN logins come from outside the claimed countries",
-              percent(col(FOREIGN_SHARE)));
+              percent(col(Cols.FOREIGN_SHARE)));
       case "CONSISTENT_IDENTITY" ->
           format_string(
               "%d %% of logins come from ordinary networks in the claimed countries",
@@ -460,15 +453,16 @@ public final class Scoring {
       case "FAR_SHIFT_FROM_ABROAD" ->
           format_string(
               "members work a far-away %s shift from outside their claimed countries",
-              col(WORKING_TZ));
+              col(Cols.WORKING_HOURS_TIMEZONE));
       case "FAR_SHIFT_BEHIND_VPN" ->
           format_string(
-              "members work a far-away %s shift through hosting or VPN addresses", col(WORKING_TZ));
+              "members work a far-away %s shift through hosting or VPN addresses",
+              col(Cols.WORKING_HOURS_TIMEZONE));
       case "HIDDEN_ABROAD" ->
           format_string(
               "members log in mostly through hosting or VPN addresses (%d %%) and the rest from"
                   + " outside their claimed countries (%d %%)",
-              percent(col(ANON_SHARE)), percent(col(FOREIGN_SHARE)));
+              percent(col(Cols.ANONYMISED_SHARE)), percent(col(Cols.FOREIGN_SHARE)));
       case "HANDED_OVER" ->
           format_string(
               "%d %% of members changed hands in the window (every device and network new at once)"
@@ -479,22 +473,25 @@ public final class Scoring {
       case "IDENTITY_SPREAD" ->
           format_string(
               "%d accounts sharing infrastructure claim %d countries (%s) and %d timezones",
-              size, col(N_COUNTRIES), array_join(col(COUNTRIES), ", "), col(N_TIMEZONES));
+              size,
+              col(Cols.CLAIMED_COUNTRIES_COUNT),
+              array_join(col(Cols.CLAIMED_COUNTRIES), ", "),
+              col(Cols.CLAIMED_TIMEZONES_COUNT));
       case "SHARED_SHIFT" ->
           format_string(
               "%d %% of members work the same %s shift, at least 4 hours from the timezone each"
                   + " claims",
-              percent(col(SHARED_SHIFT_SHARE)), col(WORKING_TZ));
+              percent(col(Cols.SHARED_SHIFT_SHARE)), col(Cols.WORKING_HOURS_TIMEZONE));
       case "CREATION_BURST" ->
           format_string(
               "%d of the %d accounts were created%s within 21 days",
-              col(MAX_CREATED_21D),
+              col(Cols.MAX_CREATED_WITHIN_21_DAYS),
               size,
               when(col(HANDED_OVER_SHARE).gt(0), lit(" or changed hands")).otherwise(lit("")));
       case "SHARED_DEVICE" ->
           format_string(
               "a device is shared by %d accounts of the cluster (%d shared devices)",
-              col(MAX_DEVICE_MEMBERS), col(SHARED_DEVICES));
+              col(MAX_DEVICE_MEMBERS), col(Cols.SHARED_DEVICES));
       case "SHARED_PAYOUT" ->
           format_string(
               "a payout method is shared by %d accounts of the cluster", col(MAX_PAYOUT_MEMBERS));
@@ -511,7 +508,7 @@ public final class Scoring {
           format_string(
               "%d of %d accounts log in from the same address within minutes of each other on many"
                   + " days",
-              col(CO_LOGIN_MEMBERS), size);
+              col(Cols.CO_LOGIN_MEMBERS), size);
       case "AGENCY_PROFILE" ->
           format_string(
               "%d %% of members are registered agency members paid through the agency",
@@ -523,7 +520,7 @@ public final class Scoring {
   private static Column accountText(String code) {
     Column shift =
         udf(
-                (UDF1<Integer, String>) o -> o == null ? null : WorkingHours.label(o),
+                (UDF1<Integer, String>) o -> o == null ? null : UtcOffset.label(o),
                 DataTypes.StringType)
             .apply(col(Features.BEST_OFFSET));
     Column claimedCountry = coalesce(col(Cols.CLAIMED_COUNTRY), lit("?"));
@@ -535,7 +532,7 @@ public final class Scoring {
               shift,
               col(Cols.CLAIMED_TIMEZONE),
               udf(
-                      (UDF1<Integer, String>) o -> o == null ? "?" : WorkingHours.label(o),
+                      (UDF1<Integer, String>) o -> o == null ? "?" : UtcOffset.label(o),
                       DataTypes.StringType)
                   .apply(col(Features.CLAIMED_OFFSET)));
       case "ANONYMISED_INFRA" ->
@@ -609,27 +606,31 @@ public final class Scoring {
   static Column identitySpread() {
     return clamp01(
         greatest(
-            col(N_COUNTRIES).minus(1).divide(2.0),
-            col(N_TIMEZONES).minus(1).minus(least(lit(1), col(LONE_TIMEZONES))).divide(3.0)));
+            col(Cols.CLAIMED_COUNTRIES_COUNT).minus(1).divide(2.0),
+            col(Cols.CLAIMED_TIMEZONES_COUNT)
+                .minus(1)
+                .minus(least(lit(1), col(LONE_TIMEZONES)))
+                .divide(3.0)));
   }
 
   /** The crowded home line in words: the residential address, or the hotspot's address. */
   private static Column homeLine() {
     Column hotspot = coalesce(col(MAX_HOTSPOT_MEMBERS), lit(0L));
     return when(
-            hotspot.gt(col(MAX_RESIDENTIAL_MEMBERS)),
+            hotspot.gt(col(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP)),
             concat(lit("mobile address "), col(HOTSPOT_IP), lit(" on one day (a phone's hotspot)")))
         .otherwise(concat(lit("residential address "), col(CROWD_IP)));
   }
 
   /** The most members on one home line: a residential address, or a phone's hotspot. */
   static Column homeLineMembers() {
-    return greatest(col(MAX_RESIDENTIAL_MEMBERS), coalesce(col(MAX_HOTSPOT_MEMBERS), lit(0L)));
+    return greatest(
+        col(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP), coalesce(col(MAX_HOTSPOT_MEMBERS), lit(0L)));
   }
 
   /** An account's own inputs, from its features. */
   private static Column ownValue(String input) {
-    Column tz = clamp01(col(Features.TZ_MISMATCH));
+    Column tz = clamp01(col(Cols.TZ_MISMATCH));
     return switch (input) {
       case ModelInputs.OWN_TZ_MISMATCH -> tz;
       case ModelInputs.OWN_ANONYMISED -> anonShare();
@@ -650,12 +651,13 @@ public final class Scoring {
     if (factors != null) {
       return ModelInputs.product(factors, Scoring::clusterValue);
     }
-    Column size = col(SIZE);
-    Column burst = coalesce(col(MAX_CREATED_21D), lit(0L));
+    Column size = col(Cols.SIZE);
+    Column burst = coalesce(col(Cols.MAX_CREATED_WITHIN_21_DAYS), lit(0L));
     return switch (input) {
       case ModelInputs.OWN_TZ_MISMATCH, ModelInputs.CLUSTER_TZ_MISMATCH -> clamp01(col(TZ_SHARE));
-      case ModelInputs.OWN_ANONYMISED, ModelInputs.CLUSTER_ANONYMISED -> clamp01(col(ANON_SHARE));
-      case ModelInputs.OWN_FOREIGN, ModelInputs.CLUSTER_FOREIGN -> clamp01(col(FOREIGN_SHARE));
+      case ModelInputs.OWN_ANONYMISED, ModelInputs.CLUSTER_ANONYMISED ->
+          clamp01(col(Cols.ANONYMISED_SHARE));
+      case ModelInputs.OWN_FOREIGN, ModelInputs.CLUSTER_FOREIGN -> clamp01(col(Cols.FOREIGN_SHARE));
       case ModelInputs.OWN_HOME, ModelInputs.CLUSTER_HOME -> clamp01(col(HOME_SHARE));
       case ModelInputs.OWN_FAR_SHIFT_ABROAD -> clamp01(col(FAR_ABROAD_SHARE));
       case ModelInputs.OWN_FAR_SHIFT_HIDDEN -> clamp01(col(FAR_HIDDEN_SHARE));
@@ -666,7 +668,7 @@ public final class Scoring {
       case ModelInputs.CLUSTER_SIZE ->
           clamp01(org.apache.spark.sql.functions.log(size.cast("double")).divide(Math.log(100)));
       case ModelInputs.CLUSTER_IDENTITY_SPREAD -> identitySpread();
-      case ModelInputs.CLUSTER_SHARED_SHIFT -> clamp01(col(SHARED_SHIFT_SHARE));
+      case ModelInputs.CLUSTER_SHARED_SHIFT -> clamp01(col(Cols.SHARED_SHIFT_SHARE));
       case ModelInputs.CLUSTER_CREATION_BURST ->
           when(
                   burst.geq(2),
@@ -677,7 +679,7 @@ public final class Scoring {
       case ModelInputs.CLUSTER_SHARED_PAYOUT ->
           clamp01(col(MAX_PAYOUT_MEMBERS).minus(1).divide(3.0));
       case ModelInputs.CLUSTER_RESIDENTIAL_CROWD -> clamp01(homeLineMembers().minus(2).divide(3.0));
-      case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(CO_LOGIN_MEMBERS), size));
+      case ModelInputs.CLUSTER_CO_LOGIN -> clamp01(safeDiv(col(Cols.CO_LOGIN_MEMBERS), size));
       case ModelInputs.CLUSTER_AGENCY ->
           clamp01(col(AGENCY_SHARE))
               .multiply(when(col(MAX_PAYOUT_MEMBERS).geq(2), 1.0).otherwise(0.0));

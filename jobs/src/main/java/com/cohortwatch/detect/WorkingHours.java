@@ -121,9 +121,4 @@ public final class WorkingHours {
     }
     return out;
   }
-
-  /** "UTC+9", "UTC-5", "UTC". */
-  public static String label(int offset) {
-    return offset == 0 ? "UTC" : offset > 0 ? "UTC+" + offset : "UTC" + offset;
-  }
 }

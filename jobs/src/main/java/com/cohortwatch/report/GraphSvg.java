@@ -6,6 +6,7 @@ import com.cohortwatch.report.ClusterGraph.AccountNode;
 import com.cohortwatch.report.ClusterGraph.AttributeKey;
 import com.cohortwatch.report.ClusterGraph.AttributeNode;
 import com.cohortwatch.report.ClusterGraph.Edge;
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.RiskTier;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,12 +36,12 @@ final class GraphSvg {
   static final Map<String, String> LINK_COLOURS = new java.util.LinkedHashMap<>();
 
   static {
-    LINK_COLOURS.put("payout", "#7b3fb0");
-    LINK_COLOURS.put("device", "#d62728");
-    LINK_COLOURS.put("ip", "#1f77b4");
-    LINK_COLOURS.put("subnet", "#17a2b8");
-    LINK_COLOURS.put("co_login", "#ff7f0e");
-    LINK_COLOURS.put("cohort", "#9467bd");
+    LINK_COLOURS.put(AttributeKind.PAYOUT.value(), "#7b3fb0");
+    LINK_COLOURS.put(AttributeKind.DEVICE.value(), "#d62728");
+    LINK_COLOURS.put(AttributeKind.IP.value(), "#1f77b4");
+    LINK_COLOURS.put(AttributeKind.SUBNET.value(), "#17a2b8");
+    LINK_COLOURS.put(AttributeKind.CO_LOGIN.value(), "#ff7f0e");
+    LINK_COLOURS.put(AttributeKind.COHORT.value(), "#9467bd");
   }
 
   static final String OTHER_COLOUR = "#7f7f7f";
@@ -121,7 +122,7 @@ final class GraphSvg {
   }
 
   static String attributeLabel(AttributeNode a) {
-    String kind = "co_login".equals(a.linkType()) ? "co-login" : a.linkType();
+    String kind = AttributeKind.CO_LOGIN.value().equals(a.linkType()) ? "co-login" : a.linkType();
     return kind + " " + Html.shorten(a.value(), 30);
   }
 

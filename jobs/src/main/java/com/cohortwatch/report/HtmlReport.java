@@ -580,7 +580,7 @@ public final class HtmlReport {
       labels.add(
           "fitted "
               + (c.workingHoursTimezone() == null
-                  ? com.cohortwatch.detect.WorkingHours.label(c.workingHoursOffset())
+                  ? com.cohortwatch.values.UtcOffset.label(c.workingHoursOffset())
                   : c.workingHoursTimezone())
               + " \u00b7 "
               + Html.percent(HourMask.share(hours, mask))

@@ -15,7 +15,6 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.unix_seconds;
 
 import com.cohortwatch.CohortWatchException;
-import com.cohortwatch.detect.Scoring;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
 import com.cohortwatch.report.ClusterGraph.AccountNode;
@@ -275,13 +274,13 @@ public final class ReportData {
                 col(Cols.RISK_SCORE),
                 col(Cols.RISK_TIER),
                 col(Cols.REASONS),
-                col(Scoring.SHARED_IPS),
-                col(Scoring.SHARED_DEVICES),
-                col(Scoring.SHARED_PAYOUTS),
-                col(Scoring.COUNTRIES),
-                col(Scoring.WORKING_OFFSET),
-                col(Scoring.WORKING_TZ),
-                col(Scoring.WORKING_FIT))
+                col(Cols.SHARED_IPS),
+                col(Cols.SHARED_DEVICES),
+                col(Cols.SHARED_PAYOUT_METHODS),
+                col(Cols.CLAIMED_COUNTRIES),
+                col(Cols.WORKING_HOURS_OFFSET),
+                col(Cols.WORKING_HOURS_TIMEZONE),
+                col(Cols.WORKING_HOURS_FIT))
             .collectAsList();
     if (rows.isEmpty()) {
       return List.of();

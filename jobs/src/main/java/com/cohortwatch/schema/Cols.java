@@ -101,4 +101,28 @@ public final class Cols {
   public static final String PREVIOUS_RUN_DATE = "previous_run_date";
   public static final String CHANGE = "change";
   public static final String TABLE_VERSION = "table_version";
+
+  // gold: the features account_risk and cluster_risk publish beside their scores (the detect
+  // steps name their columns with these, so a rename changes the table and the step together)
+  /** Distinct days an account logged in within the window. */
+  public static final String ACTIVE_DAYS = "active_days";
+
+  public static final String WORKING_HOURS_OFFSET = "working_hours_offset";
+  public static final String WORKING_HOURS_TIMEZONE = "working_hours_timezone";
+  public static final String WORKING_HOURS_FIT = "working_hours_fit";
+  public static final String TZ_MISMATCH = "tz_mismatch";
+  public static final String SHARED_IPS = "shared_ips";
+  public static final String SHARED_DEVICES = "shared_devices";
+  public static final String SHARED_PAYOUT_METHODS = "shared_payout_methods";
+  public static final String CLAIMED_COUNTRIES = "claimed_countries";
+  public static final String CLAIMED_COUNTRIES_COUNT = "claimed_countries_count";
+  public static final String CLAIMED_TIMEZONES_COUNT = "claimed_timezones_count";
+  public static final String CREATED_SPAN_DAYS = "created_span_days";
+  public static final String ANONYMISED_SHARE = "anonymised_share";
+  public static final String FOREIGN_SHARE = "foreign_share";
+  public static final String INFRASTRUCTURE_EXCLUSIVITY = "infrastructure_exclusivity";
+  public static final String MAX_ACCOUNTS_PER_RESIDENTIAL_IP = "max_accounts_per_residential_ip";
+  public static final String CO_LOGIN_MEMBERS = "co_login_members";
+  public static final String MAX_CREATED_WITHIN_21_DAYS = "max_created_within_21_days";
+  public static final String SHARED_SHIFT_SHARE = "shared_shift_share";
 }

@@ -107,6 +107,18 @@ class HubDetectionTest {
         .allSatisfy(r -> assertThat(r.<String>getAs(Cols.RISK_TIER)).isIn("high", "critical"));
   }
 
+  /**
+   * Every column of the four gold tables comes out of detection under its table's name, so a
+   * renamed step column fails here rather than at the night's publish.
+   */
+  @Test
+  void detectionProducesEveryGoldColumn() {
+    assertThat(out.accountRisk().columns()).contains(Schemas.ACCOUNT_RISK.fieldNames());
+    assertThat(out.clusterRisk().columns()).contains(Schemas.CLUSTER_RISK.fieldNames());
+    assertThat(out.clusterMembers().columns()).contains(Schemas.CLUSTER_MEMBERS.fieldNames());
+    assertThat(out.linkEvidence().columns()).contains(Schemas.LINK_EVIDENCE.fieldNames());
+  }
+
   @Test
   void hubAccountsAreNotFlagged() {
     long flagged =

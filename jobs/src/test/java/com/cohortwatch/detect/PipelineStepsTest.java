@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.testing.SharedSpark;
@@ -315,7 +316,7 @@ class PipelineStepsTest {
     assertThat(stars)
         .allSatisfy(
             r -> {
-              assertThat(r.<String>getAs(Cols.ATTR_TYPE)).isEqualTo(Rollups.COHORT);
+              assertThat(r.<String>getAs(Cols.ATTR_TYPE)).isEqualTo(AttributeKind.COHORT.value());
               assertThat(r.<String>getAs(Cols.ATTR_VALUE)).isEqualTo("198.51.100.9");
               assertThat(r.<Long>getAs(Cols.N_ACCOUNTS)).isEqualTo(5L);
             });
@@ -517,7 +518,7 @@ class PipelineStepsTest {
     Dataset<Row> active =
         m.filter(col(Cols.ATTR_TYPE).equalTo("ip"))
             .groupBy(Cols.ACCOUNT_ID)
-            .agg(org.apache.spark.sql.functions.max(Links.ACTIVE_DAYS).as(Links.ACTIVE_DAYS));
+            .agg(org.apache.spark.sql.functions.max(Cols.ACTIVE_DAYS).as(Cols.ACTIVE_DAYS));
     Dataset<Row> ipInfo = Enrichment.ipInfo(slots.select(Cols.IP).distinct(), null);
     List<Row> links =
         Links.coLoginPairs(Links.dailyMeetings(slots, PARAMS.pairCap()), active, ipInfo, PARAMS)
@@ -555,7 +556,7 @@ class PipelineStepsTest {
     Row link = cohort.get(0);
     assertThat(link.<String>getAs(Cols.ACCOUNT_A)).isEqualTo("a");
     assertThat(link.<String>getAs(Cols.ACCOUNT_B)).isEqualTo("b");
-    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(Rollups.COHORT);
+    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(AttributeKind.COHORT.value());
     // addresses of unknown use (0.6) shared by four and by three accounts (rarity 1.8 / ln(n + 5));
     // the stronger one is already the pair's ip link, so the cohort link carries the other, and
     // together they are the noisy-or of both
@@ -565,7 +566,7 @@ class PipelineStepsTest {
     Dataset<Row> pairWeight =
         Links.pairWeights(
             pairs
-                .filter(col(Cols.LINK_TYPE).equalTo(Rollups.IP))
+                .filter(col(Cols.LINK_TYPE).equalTo(AttributeKind.IP.value()))
                 .unionByName(Links.cohortPairs(pairs, data.accounts(spark()), noTwins(), params))
                 .filter(col(Cols.ACCOUNT_A).equalTo("a").and(col(Cols.ACCOUNT_B).equalTo("b"))));
     assertThat(pairWeight.first().<Double>getAs(Cols.WEIGHT))
@@ -799,7 +800,7 @@ class PipelineStepsTest {
             List.of(RowFactory.create(component, offset)),
             new StructType()
                 .add(Clustering.COMPONENT, "string")
-                .add(Scoring.WORKING_OFFSET, "int"));
+                .add(Cols.WORKING_HOURS_OFFSET, "int"));
   }
 
   @Test
@@ -818,12 +819,12 @@ class PipelineStepsTest {
             RowFactory.create("g", "k", day.apply(-900), null, 50L, 3, -5));
     Dataset<Row> members = clusteredMembers(rows);
     Row burst = Scoring.creationBursts(members).first();
-    assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(3L);
+    assertThat(burst.<Long>getAs(Cols.MAX_CREATED_WITHIN_21_DAYS)).isEqualTo(3L);
     Dataset<Row> offsets = clusterOffset("k", 9);
     Row shift = Scoring.sharedShifts(members, offsets).first();
     // a, b, c agree within an hour of UTC+9 and sit 13-14 h (so 10-11 h round the clock) from
     // UTC-5; f has too few logins to tell; d, e work their claimed zone; g another shift
-    assertThat(shift.<Double>getAs(Scoring.SHARED_SHIFT_SHARE)).isCloseTo(3.0 / 7, within(1e-9));
+    assertThat(shift.<Double>getAs(Cols.SHARED_SHIFT_SHARE)).isCloseTo(3.0 / 7, within(1e-9));
   }
 
   @Test
@@ -845,7 +846,7 @@ class PipelineStepsTest {
     Dataset<Row> members = clusteredMembers(rows);
     Row burst = Scoring.creationBursts(members).first();
     // by creation alone the densest 21 days hold two (o2, o3); by acquisition, the four rented
-    assertThat(burst.<Long>getAs(Scoring.MAX_CREATED_21D)).isEqualTo(4L);
+    assertThat(burst.<Long>getAs(Cols.MAX_CREATED_WITHIN_21_DAYS)).isEqualTo(4L);
     Dataset<Row> clusterFeatures = clusterOffset("k", 9);
     Dataset<Row> memberships =
         spark()
@@ -911,11 +912,11 @@ class PipelineStepsTest {
         spark()
             .createDataFrame(
                 List.of(
-                    RowFactory.create("a", Rollups.PAYOUT, "pm1"),
-                    RowFactory.create("b", Rollups.PAYOUT, "pm1"),
-                    RowFactory.create("c", Rollups.DEVICE, "d1"),
-                    RowFactory.create("v1", Rollups.DEVICE, "d1"),
-                    RowFactory.create("v2", Rollups.DEVICE, "d2")),
+                    RowFactory.create("a", AttributeKind.PAYOUT.value(), "pm1"),
+                    RowFactory.create("b", AttributeKind.PAYOUT.value(), "pm1"),
+                    RowFactory.create("c", AttributeKind.DEVICE.value(), "d1"),
+                    RowFactory.create("v1", AttributeKind.DEVICE.value(), "d1"),
+                    RowFactory.create("v2", AttributeKind.DEVICE.value(), "d2")),
                 new StructType()
                     .add(Cols.ACCOUNT_ID, "string")
                     .add(Cols.ATTR_TYPE, "string")
@@ -949,7 +950,7 @@ class PipelineStepsTest {
     StructType schema =
         new StructType()
             .add(Cols.ACCOUNT_ID, "string")
-            .add(Features.TZ_MISMATCH, "double")
+            .add(Cols.TZ_MISMATCH, "double")
             .add(Features.ANON_LOGINS, "long")
             .add(Cols.LOGINS, "long")
             .add(Features.FOREIGN_LOGINS, "long")
@@ -1043,7 +1044,7 @@ class PipelineStepsTest {
     assertThat(f.<Long>getAs(Features.ANON_LOGINS)).isEqualTo(9L);
     assertThat(f.<Long>getAs(Features.FOREIGN_LOGINS)).isEqualTo(1L);
     assertThat(f.<Integer>getAs(Features.CLAIMED_OFFSET)).isEqualTo(-5);
-    assertThat(f.<Double>getAs(Features.TZ_MISMATCH)).isGreaterThan(0.5);
+    assertThat(f.<Double>getAs(Cols.TZ_MISMATCH)).isGreaterThan(0.5);
   }
 
   @Test
@@ -1085,7 +1086,7 @@ class PipelineStepsTest {
         .forEach(r -> f.put(r.getAs(Cols.ACCOUNT_ID), r));
     assertThat(f).hasSize(4);
     for (String account : days.keySet()) {
-      assertThat(f.get(account).<Long>getAs(Features.ACTIVE_DAYS))
+      assertThat(f.get(account).<Long>getAs(Cols.ACTIVE_DAYS))
           .as(account)
           .isEqualTo(days.get(account).size());
       assertThat(f.get(account).<Long>getAs(Cols.LOGINS))
@@ -1176,7 +1177,7 @@ class PipelineStepsTest {
         .extracting(r -> r.getAs(Cols.ACCOUNT_A) + "-" + r.getAs(Cols.ACCOUNT_B))
         .containsExactly("r1-r2");
     Row link = batch.get(0);
-    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(Rollups.COHORT);
+    assertThat(link.<String>getAs(Cols.LINK_TYPE)).isEqualTo(AttributeKind.COHORT.value());
     assertThat(link.<String>getAs(Cols.ATTRIBUTE)).isEqualTo("198.51.100.9");
     // alone the busy exit weighs little; the batch joins a cluster
     assertThat(link.<Double>getAs(Cols.WEIGHT)).isGreaterThanOrEqualTo(params.minLinkWeight());
@@ -1221,13 +1222,13 @@ class PipelineStepsTest {
                     .sql
                     .functions
                     .countDistinct(Cols.CLAIMED_COUNTRY)
-                    .as(Scoring.N_COUNTRIES),
+                    .as(Cols.CLAIMED_COUNTRIES_COUNT),
                 org.apache
                     .spark
                     .sql
                     .functions
                     .countDistinct(Cols.CLAIMED_TIMEZONE)
-                    .as(Scoring.N_TIMEZONES),
+                    .as(Cols.CLAIMED_TIMEZONES_COUNT),
                 org.apache.spark.sql.functions.collect_list(Cols.CLAIMED_TIMEZONE).as("zones"))
             .withColumn(Scoring.LONE_TIMEZONES, Scoring.loneTimezones(col("zones")))
             .select(col(Clustering.COMPONENT), Scoring.identitySpread())

@@ -29,29 +29,29 @@ class ReasonCodesTest {
   private static Map<String, Object> neutralCluster() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(Cols.CLUSTER_ID, "c-test");
-    m.put(Scoring.SIZE, 3L);
-    m.put(Scoring.N_COUNTRIES, 1L);
-    m.put(Scoring.COUNTRIES, List.of("US"));
-    m.put(Scoring.N_TIMEZONES, 1L);
+    m.put(Cols.SIZE, 3L);
+    m.put(Cols.CLAIMED_COUNTRIES_COUNT, 1L);
+    m.put(Cols.CLAIMED_COUNTRIES, List.of("US"));
+    m.put(Cols.CLAIMED_TIMEZONES_COUNT, 1L);
     m.put(Scoring.LONE_TIMEZONES, 0L);
     m.put(Scoring.TZ_SHARE, 0.0);
-    m.put(Scoring.WORKING_TZ, "UTC-5");
-    m.put(Scoring.WORKING_FIT, 0.7);
-    m.put(Scoring.CREATED_SPAN_DAYS, 400.0);
-    m.put(Scoring.ANON_SHARE, 0.0);
-    m.put(Scoring.FOREIGN_SHARE, 0.0);
+    m.put(Cols.WORKING_HOURS_TIMEZONE, "UTC-5");
+    m.put(Cols.WORKING_HOURS_FIT, 0.7);
+    m.put(Cols.CREATED_SPAN_DAYS, 400.0);
+    m.put(Cols.ANONYMISED_SHARE, 0.0);
+    m.put(Cols.FOREIGN_SHARE, 0.0);
     m.put(Scoring.MAX_DEVICE_MEMBERS, 0L);
-    m.put(Scoring.SHARED_DEVICES, 0L);
+    m.put(Cols.SHARED_DEVICES, 0L);
     m.put(Scoring.MAX_PAYOUT_MEMBERS, 0L);
-    m.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 0L);
+    m.put(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP, 0L);
     m.put(Scoring.CROWD_IP, null);
     m.put(Scoring.MAX_HOTSPOT_MEMBERS, 0L);
     m.put(Scoring.HOTSPOT_IP, null);
-    m.put(Scoring.CO_LOGIN_MEMBERS, 0L);
+    m.put(Cols.CO_LOGIN_MEMBERS, 0L);
     m.put(Scoring.HOME_SHARE, 0.0);
     m.put(Scoring.AGENCY_SHARE, 0.0);
-    m.put(Scoring.MAX_CREATED_21D, 1L);
-    m.put(Scoring.SHARED_SHIFT_SHARE, 0.0);
+    m.put(Cols.MAX_CREATED_WITHIN_21_DAYS, 1L);
+    m.put(Cols.SHARED_SHIFT_SHARE, 0.0);
     m.put(Scoring.FAR_ABROAD_SHARE, 0.0);
     m.put(Scoring.FAR_HIDDEN_SHARE, 0.0);
     m.put(Scoring.HIDDEN_ABROAD_SHARE, 0.0);
@@ -116,11 +116,11 @@ class ReasonCodesTest {
   void identitySpread() {
     assertReason(
         Map.of(
-            Scoring.N_COUNTRIES,
+            Cols.CLAIMED_COUNTRIES_COUNT,
             4L,
-            Scoring.COUNTRIES,
+            Cols.CLAIMED_COUNTRIES,
             List.of("CA", "JP", "PL", "US"),
-            Scoring.N_TIMEZONES,
+            Cols.CLAIMED_TIMEZONES_COUNT,
             4L),
         "IDENTITY_SPREAD",
         "claim 4 countries (CA, JP, PL, US)");
@@ -129,7 +129,13 @@ class ReasonCodesTest {
   @Test
   void tzMismatch() {
     assertReason(
-        Map.of(Scoring.TZ_SHARE, 0.9, Scoring.WORKING_TZ, "UTC+9", Scoring.WORKING_FIT, 0.94),
+        Map.of(
+            Scoring.TZ_SHARE,
+            0.9,
+            Cols.WORKING_HOURS_TIMEZONE,
+            "UTC+9",
+            Cols.WORKING_HOURS_FIT,
+            0.94),
         "TZ_MISMATCH",
         "UTC+9 working day (94 %)");
   }
@@ -137,7 +143,7 @@ class ReasonCodesTest {
   @Test
   void creationBurst() {
     assertReason(
-        Map.of(Scoring.SIZE, 8L, Scoring.MAX_CREATED_21D, 7L),
+        Map.of(Cols.SIZE, 8L, Cols.MAX_CREATED_WITHIN_21_DAYS, 7L),
         "CREATION_BURST",
         "7 of the 8 accounts were created within 21 days");
   }
@@ -145,26 +151,26 @@ class ReasonCodesTest {
   @Test
   void creationBurstOfAccountsHandedOver() {
     assertReason(
-        Map.of(Scoring.SIZE, 6L, Scoring.MAX_CREATED_21D, 5L, Scoring.HANDED_OVER_SHARE, 0.67),
+        Map.of(Cols.SIZE, 6L, Cols.MAX_CREATED_WITHIN_21_DAYS, 5L, Scoring.HANDED_OVER_SHARE, 0.67),
         "CREATION_BURST",
         "5 of the 6 accounts were created or changed hands within 21 days");
   }
 
   @Test
   void anonymisedInfra() {
-    assertReason(Map.of(Scoring.ANON_SHARE, 0.82), "ANONYMISED_INFRA", "82 % of logins");
+    assertReason(Map.of(Cols.ANONYMISED_SHARE, 0.82), "ANONYMISED_INFRA", "82 % of logins");
   }
 
   @Test
   void foreignIp() {
-    assertReason(Map.of(Scoring.FOREIGN_SHARE, 0.61), "FOREIGN_IP", "61 % of non-VPN logins");
+    assertReason(Map.of(Cols.FOREIGN_SHARE, 0.61), "FOREIGN_IP", "61 % of non-VPN logins");
   }
 
   @Test
   void hiddenAbroad() {
     assertReason(
         Map.of(
-            Scoring.HIDDEN_ABROAD_SHARE, 0.8, Scoring.ANON_SHARE, 0.9, Scoring.FOREIGN_SHARE, 0.7),
+            Scoring.HIDDEN_ABROAD_SHARE, 0.8, Cols.ANONYMISED_SHARE, 0.9, Cols.FOREIGN_SHARE, 0.7),
         "HIDDEN_ABROAD",
         "mostly through hosting or VPN addresses (90 %) and the rest from outside their claimed"
             + " countries (70 %)");
@@ -173,7 +179,7 @@ class ReasonCodesTest {
   @Test
   void sharedDevice() {
     assertReason(
-        Map.of(Scoring.MAX_DEVICE_MEMBERS, 5L, Scoring.SHARED_DEVICES, 2L),
+        Map.of(Scoring.MAX_DEVICE_MEMBERS, 5L, Cols.SHARED_DEVICES, 2L),
         "SHARED_DEVICE",
         "shared by 5 accounts");
   }
@@ -189,14 +195,14 @@ class ReasonCodesTest {
   @Test
   void residentialCrowd() {
     assertReason(
-        Map.of(Scoring.MAX_RESIDENTIAL_MEMBERS, 14L, Scoring.CROWD_IP, "73.2.1.4"),
+        Map.of(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP, 14L, Scoring.CROWD_IP, "73.2.1.4"),
         "RESIDENTIAL_CROWD",
         "73.2.1.4 is used by 14 accounts");
   }
 
   @Test
   void coLogin() {
-    assertReason(Map.of(Scoring.CO_LOGIN_MEMBERS, 3L), "CO_LOGIN", "3 of 3 accounts");
+    assertReason(Map.of(Cols.CO_LOGIN_MEMBERS, 3L), "CO_LOGIN", "3 of 3 accounts");
   }
 
   @Test
@@ -206,9 +212,9 @@ class ReasonCodesTest {
     weights.put(com.cohortwatch.schema.ModelInputs.CLUSTER_HOME_FARM, 2.0);
     RiskModel model = new RiskModel("test", HAND_SET.intercept(), weights);
     Map<String, Object> farm = neutralCluster();
-    farm.put(Scoring.SIZE, 5L);
-    farm.put(Scoring.CO_LOGIN_MEMBERS, 5L);
-    farm.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 5L);
+    farm.put(Cols.SIZE, 5L);
+    farm.put(Cols.CO_LOGIN_MEMBERS, 5L);
+    farm.put(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP, 5L);
     farm.put(Scoring.CROWD_IP, "73.2.1.4");
     farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);
     assertThat(texts(clusterReasons(farm, model)))
@@ -222,7 +228,7 @@ class ReasonCodesTest {
     // the same five at the keyboard together, but on the family's one laptop
     Map<String, Object> family = new LinkedHashMap<>(farm);
     family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
-    family.put(Scoring.SHARED_DEVICES, 1L);
+    family.put(Cols.SHARED_DEVICES, 1L);
     assertThat(texts(clusterReasons(family, model))).noneMatch(t -> t.startsWith("HOME_FARM"));
   }
 
@@ -232,16 +238,16 @@ class ReasonCodesTest {
     // five accounts claiming where the address is, every login from it, made years apart, at the
     // keyboard together: nothing but the farm's shape
     Map<String, Object> farm = neutralCluster();
-    farm.put(Scoring.SIZE, 5L);
+    farm.put(Cols.SIZE, 5L);
     farm.put(Scoring.HOME_SHARE, 1.0);
-    farm.put(Scoring.CO_LOGIN_MEMBERS, 5L);
-    farm.put(Scoring.MAX_RESIDENTIAL_MEMBERS, 5L);
+    farm.put(Cols.CO_LOGIN_MEMBERS, 5L);
+    farm.put(Cols.MAX_ACCOUNTS_PER_RESIDENTIAL_IP, 5L);
     farm.put(Scoring.CROWD_IP, "73.2.1.4");
     farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);
     assertThat(clusterReasons(farm, shipped).getDouble(1)).isGreaterThanOrEqualTo(0.6);
     Map<String, Object> family = new LinkedHashMap<>(farm);
     family.put(Scoring.MAX_DEVICE_MEMBERS, 5L);
-    family.put(Scoring.SHARED_DEVICES, 1L);
+    family.put(Cols.SHARED_DEVICES, 1L);
     assertThat(clusterReasons(family, shipped).getDouble(1)).isLessThan(0.6);
   }
 
@@ -251,9 +257,9 @@ class ReasonCodesTest {
     // four accounts at the keyboard together behind one phone: on the day the carrier gave it
     // 192.0.2.7 all four used it; no residential address at all
     Map<String, Object> farm = neutralCluster();
-    farm.put(Scoring.SIZE, 4L);
+    farm.put(Cols.SIZE, 4L);
     farm.put(Scoring.HOME_SHARE, 1.0);
-    farm.put(Scoring.CO_LOGIN_MEMBERS, 4L);
+    farm.put(Cols.CO_LOGIN_MEMBERS, 4L);
     farm.put(Scoring.MAX_HOTSPOT_MEMBERS, 4L);
     farm.put(Scoring.HOTSPOT_IP, "192.0.2.7");
     farm.put(Scoring.MAX_DEVICE_MEMBERS, 1L);

@@ -39,7 +39,7 @@ final class SingletonScoring {
             .add(Features.FOREIGN_LOGINS, "long")
             .add(Features.NONANON_KNOWN_LOGINS, "long")
             .add(Features.HOME_LOGINS, "long")
-            .add(Features.TZ_MISMATCH, "double")
+            .add(Cols.TZ_MISMATCH, "double")
             .add(Features.BEST_FIT, "double")
             .add(Features.BEST_OFFSET, "int")
             .add(Features.CLAIMED_OFFSET, "int")

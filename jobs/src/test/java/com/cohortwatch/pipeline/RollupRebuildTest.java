@@ -11,6 +11,7 @@ import com.cohortwatch.detect.Rollups;
 import com.cohortwatch.ingest.IngestStage;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
+import com.cohortwatch.schema.AttributeKind;
 import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.TableNames;
 import com.cohortwatch.testing.SharedSpark;
@@ -126,7 +127,7 @@ class RollupRebuildTest {
     return warehouse
         .read(TableNames.ATTRIBUTE_DAILY)
         .filter(col(Cols.EVENT_DATE).equalTo(lit(Date.valueOf(day))))
-        .filter(col(Cols.ATTR_TYPE).equalTo(Rollups.SUBNET))
+        .filter(col(Cols.ATTR_TYPE).equalTo(AttributeKind.SUBNET.value()))
         .filter(col(Cols.ATTR_VALUE).contains("."))
         .select(Cols.ATTR_VALUE)
         .collectAsList()
