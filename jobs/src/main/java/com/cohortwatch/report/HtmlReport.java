@@ -224,37 +224,30 @@ public final class HtmlReport {
     int labelW = 160;
     int barW = 640;
     int height = stages.size() * 20 + 6;
-    s.append("<svg class=\"stage-chart\" width=\"")
-        .append(labelW + barW + 80)
-        .append("\" height=\"")
-        .append(height)
-        .append("\">\n");
+    Svg svg = Svg.open(s, "stage-chart", labelW + barW + 80, height);
     int y = 2;
     for (Map.Entry<String, Double> e : stages.entrySet()) {
       double v = e.getValue() == null ? 0 : e.getValue();
-      int w = max <= 0 ? 0 : (int) Math.round(barW * v / max);
-      s.append("<text x=\"")
-          .append(labelW - 8)
-          .append("\" y=\"")
-          .append(y + 13)
-          .append("\" text-anchor=\"end\">")
-          .append(escape(e.getKey()))
-          .append("</text><rect class=\"bar stage\" x=\"")
-          .append(labelW)
-          .append("\" y=\"")
-          .append(y + 2)
-          .append("\" width=\"")
-          .append(Math.max(w, 1))
-          .append("\" height=\"14\" fill=\"#6a8caf\"></rect><text x=\"")
-          .append(labelW + Math.max(w, 1) + 6)
-          .append("\" y=\"")
-          .append(y + 13)
-          .append("\">")
-          .append(num(v, 1))
-          .append(" s</text>\n");
+      int bar = Math.max(max <= 0 ? 0 : (int) Math.round(barW * v / max), 1);
+      svg.text(e.getKey(), "x", labelW - 8, "y", y + 13, "text-anchor", "end")
+          .rect(
+              "class",
+              "bar stage",
+              "x",
+              labelW,
+              "y",
+              y + 2,
+              "width",
+              bar,
+              "height",
+              14,
+              "fill",
+              "#6a8caf")
+          .text(num(v, 1) + " s", "x", labelW + bar + 6, "y", y + 13)
+          .newline();
       y += 20;
     }
-    s.append("</svg>\n");
+    svg.close();
   }
 
   // ---- score distribution
@@ -276,40 +269,30 @@ public final class HtmlReport {
     long max = Math.max(1, tiers.values().stream().mapToLong(Long::longValue).max().orElse(1));
     int labelW = 90;
     int barW = 700;
-    s.append("<svg class=\"tier-chart\" width=\"")
-        .append(labelW + barW + 90)
-        .append("\" height=\"")
-        .append(tiers.size() * 24 + 6)
-        .append("\">\n");
+    Svg svg = Svg.open(s, "tier-chart", labelW + barW + 90, tiers.size() * 24 + 6);
     int y = 2;
     for (Map.Entry<String, Long> e : tiers.entrySet()) {
       int w = (int) Math.round((double) barW * e.getValue() / max);
-      s.append("<text x=\"")
-          .append(labelW - 8)
-          .append("\" y=\"")
-          .append(y + 15)
-          .append("\" text-anchor=\"end\">")
-          .append(escape(e.getKey()))
-          .append("</text><rect class=\"bar tier tier-bar-")
-          .append(Html.cssToken(e.getKey()))
-          .append("\" x=\"")
-          .append(labelW)
-          .append("\" y=\"")
-          .append(y + 2)
-          .append("\" width=\"")
-          .append(e.getValue() > 0 ? Math.max(w, 1) : 0)
-          .append("\" height=\"18\" fill=\"")
-          .append(GraphSvg.tierColour(e.getKey()))
-          .append("\"></rect><text x=\"")
-          .append(labelW + w + 6)
-          .append("\" y=\"")
-          .append(y + 15)
-          .append("\">")
-          .append(count(e.getValue()))
-          .append("</text>\n");
+      svg.text(e.getKey(), "x", labelW - 8, "y", y + 15, "text-anchor", "end")
+          .rect(
+              "class",
+              "bar tier tier-bar-" + Html.cssToken(e.getKey()),
+              "x",
+              labelW,
+              "y",
+              y + 2,
+              "width",
+              e.getValue() > 0 ? Math.max(w, 1) : 0,
+              "height",
+              18,
+              "fill",
+              GraphSvg.tierColour(e.getKey()))
+          .text(count(e.getValue()), "x", labelW + w + 6, "y", y + 15)
+          .newline();
       y += 24;
     }
-    s.append("</svg>\n</section>\n");
+    svg.close();
+    s.append("</section>\n");
   }
 
   private static void histogram(StringBuilder s, long[] bins) {
@@ -324,31 +307,13 @@ public final class HtmlReport {
       max = Math.max(max, b);
     }
     double barW = (double) plotW / bins.length;
-    s.append("<svg class=\"histogram\" width=\"")
-        .append(width)
-        .append("\" height=\"")
-        .append(height)
-        .append("\">\n");
-    s.append("<line x1=\"")
-        .append(left)
-        .append("\" y1=\"")
-        .append(top + plotH)
-        .append("\" x2=\"")
-        .append(left + plotW)
-        .append("\" y2=\"")
-        .append(top + plotH)
-        .append("\" stroke=\"#999\"></line>\n");
-    s.append("<text x=\"")
-        .append(left - 8)
-        .append("\" y=\"")
-        .append(top + 4)
-        .append("\" text-anchor=\"end\">")
-        .append(count(max))
-        .append("</text><text x=\"")
-        .append(left - 8)
-        .append("\" y=\"")
-        .append(top + plotH)
-        .append("\" text-anchor=\"end\">0</text>\n");
+    int baseline = top + plotH;
+    Svg svg = Svg.open(s, "histogram", width, height);
+    svg.line("x1", left, "y1", baseline, "x2", left + plotW, "y2", baseline, "stroke", "#999")
+        .newline();
+    svg.text(count(max), "x", left - 8, "y", top + 4, "text-anchor", "end")
+        .text("0", "x", left - 8, "y", baseline, "text-anchor", "end")
+        .newline();
     for (int i = 0; i < bins.length; i++) {
       int h = (int) Math.round((double) plotH * bins[i] / max);
       if (bins[i] > 0) {
@@ -357,51 +322,51 @@ public final class HtmlReport {
       double x = left + i * barW + 1;
       double lo = (double) i / bins.length;
       double hi = (double) (i + 1) / bins.length;
-      s.append("<rect class=\"bar score-bin\" x=\"")
-          .append(num(x, 1))
-          .append("\" y=\"")
-          .append(top + plotH - h)
-          .append("\" width=\"")
-          .append(num(barW - 2, 1))
-          .append("\" height=\"")
-          .append(h)
-          .append("\" fill=\"#6a8caf\"><title>")
-          .append(num(lo, 2))
-          .append(i == bins.length - 1 ? "\u20131.00" : "\u2013" + num(hi, 2) + " (excl.)")
-          .append(": ")
-          .append(count(bins[i]))
-          .append(" accounts</title></rect>");
+      String range =
+          num(lo, 2) + (i == bins.length - 1 ? "\u20131.00" : "\u2013" + num(hi, 2) + " (excl.)");
+      svg.rectTitled(
+          range + ": " + count(bins[i]) + " accounts",
+          "class",
+          "bar score-bin",
+          "x",
+          num(x, 1),
+          "y",
+          baseline - h,
+          "width",
+          num(barW - 2, 1),
+          "height",
+          h,
+          "fill",
+          "#6a8caf");
       if (bins[i] > 0) {
-        s.append("<text x=\"")
-            .append(num(x + barW / 2 - 1, 1))
-            .append("\" y=\"")
-            .append(top + plotH - h - 3)
-            .append("\" text-anchor=\"middle\" font-size=\"10\">")
-            .append(bins[i])
-            .append("</text>");
+        svg.text(
+            bins[i],
+            "x",
+            num(x + barW / 2 - 1, 1),
+            "y",
+            baseline - h - 3,
+            "text-anchor",
+            "middle",
+            "font-size",
+            "10");
       }
-      s.append('\n');
+      svg.newline();
       if (i % 2 == 0) {
-        s.append("<text x=\"")
-            .append(num(left + i * barW, 1))
-            .append("\" y=\"")
-            .append(top + plotH + 16)
-            .append("\" text-anchor=\"middle\">")
-            .append(num(lo, 1))
-            .append("</text>\n");
+        svg.text(
+                num(lo, 1),
+                "x",
+                num(left + i * barW, 1),
+                "y",
+                baseline + 16,
+                "text-anchor",
+                "middle")
+            .newline();
       }
     }
-    s.append("<text x=\"")
-        .append(left + plotW)
-        .append("\" y=\"")
-        .append(top + plotH + 16)
-        .append("\" text-anchor=\"middle\">1.0</text>\n");
-    s.append("<text x=\"")
-        .append(left + plotW / 2)
-        .append("\" y=\"")
-        .append(top + plotH + 34)
-        .append("\" text-anchor=\"middle\">risk_score</text>\n");
-    s.append("</svg>\n");
+    svg.text("1.0", "x", left + plotW, "y", baseline + 16, "text-anchor", "middle").newline();
+    svg.text("risk_score", "x", left + plotW / 2, "y", baseline + 34, "text-anchor", "middle")
+        .newline();
+    svg.close();
   }
 
   // ---- clusters
@@ -594,81 +559,74 @@ public final class HtmlReport {
     int top = 20;
     int height = top + (1 + masks.size()) * HEAT_ROW + 8;
     StringBuilder s = new StringBuilder();
-    s.append("<svg class=\"heatmap\" width=\"")
-        .append(width)
-        .append("\" height=\"")
-        .append(height)
-        .append("\">\n");
+    Svg svg = Svg.open(s, "heatmap", width, height);
     for (int h = 0; h < 24; h++) {
-      s.append("<text x=\"")
-          .append(LABEL_WIDTH + h * CELL + CELL / 2)
-          .append("\" y=\"")
-          .append(top - 6)
-          .append("\" text-anchor=\"middle\" font-size=\"10\">")
-          .append(h)
-          .append("</text>");
+      svg.text(
+          h,
+          "x",
+          LABEL_WIDTH + h * CELL + CELL / 2,
+          "y",
+          top - 6,
+          "text-anchor",
+          "middle",
+          "font-size",
+          "10");
     }
-    s.append('\n');
+    svg.newline();
     int y = top;
-    s.append("<text x=\"")
-        .append(LABEL_WIDTH - 8)
-        .append("\" y=\"")
-        .append(y + 15)
-        .append("\" text-anchor=\"end\">logins by UTC hour \u00b7 ")
-        .append(count(total))
-        .append("</text>\n");
+    svg.text(
+            "logins by UTC hour \u00b7 " + count(total),
+            "x",
+            LABEL_WIDTH - 8,
+            "y",
+            y + 15,
+            "text-anchor",
+            "end")
+        .newline();
     for (int h = 0; h < 24; h++) {
-      String fill = hours[h] == 0 ? "#f4f4f4" : heat(max == 0 ? 0 : (double) hours[h] / max);
-      s.append("<rect class=\"cell logins\" data-hour=\"")
-          .append(h)
-          .append("\" x=\"")
-          .append(LABEL_WIDTH + h * CELL)
-          .append("\" y=\"")
-          .append(y)
-          .append("\" width=\"")
-          .append(CELL - 1)
-          .append("\" height=\"")
-          .append(HEAT_ROW - 2)
-          .append("\" fill=\"")
-          .append(fill)
-          .append("\"><title>")
-          .append(String.format(Locale.ROOT, "%02d:00-%02d:59 UTC: ", h, h))
-          .append(count(hours[h]))
-          .append(" logins</title></rect>");
+      svg.rectTitled(
+          String.format(Locale.ROOT, "%02d:00-%02d:59 UTC: ", h, h) + count(hours[h]) + " logins",
+          "class",
+          "cell logins",
+          "data-hour",
+          h,
+          "x",
+          LABEL_WIDTH + h * CELL,
+          "y",
+          y,
+          "width",
+          CELL - 1,
+          "height",
+          HEAT_ROW - 2,
+          "fill",
+          hours[h] == 0 ? "#f4f4f4" : heat(max == 0 ? 0 : (double) hours[h] / max));
     }
-    s.append('\n');
+    svg.newline();
     for (int r = 0; r < masks.size(); r++) {
       y += HEAT_ROW;
       boolean fitted = classes.get(r).equals("fitted");
-      s.append("<text x=\"")
-          .append(LABEL_WIDTH - 8)
-          .append("\" y=\"")
-          .append(y + 15)
-          .append("\" text-anchor=\"end\">")
-          .append(escape(labels.get(r)))
-          .append("</text>\n");
+      svg.text(labels.get(r), "x", LABEL_WIDTH - 8, "y", y + 15, "text-anchor", "end").newline();
       boolean[] mask = masks.get(r);
       for (int h = 0; h < 24; h++) {
-        s.append("<rect class=\"cell ")
-            .append(classes.get(r))
-            .append(mask[h] ? " work" : "")
-            .append("\" data-hour=\"")
-            .append(h)
-            .append("\" x=\"")
-            .append(LABEL_WIDTH + h * CELL)
-            .append("\" y=\"")
-            .append(y)
-            .append("\" width=\"")
-            .append(CELL - 1)
-            .append("\" height=\"")
-            .append(HEAT_ROW - 2)
-            .append("\" fill=\"")
-            .append(mask[h] ? (fitted ? "#41ab5d" : "#6baed6") : "#f4f4f4")
-            .append("\"></rect>");
+        svg.rect(
+            "class",
+            "cell " + classes.get(r) + (mask[h] ? " work" : ""),
+            "data-hour",
+            h,
+            "x",
+            LABEL_WIDTH + h * CELL,
+            "y",
+            y,
+            "width",
+            CELL - 1,
+            "height",
+            HEAT_ROW - 2,
+            "fill",
+            mask[h] ? (fitted ? "#41ab5d" : "#6baed6") : "#f4f4f4");
       }
-      s.append('\n');
+      svg.newline();
     }
-    s.append("</svg>\n");
+    svg.close();
     StringBuilder note =
         new StringBuilder("<p class=\"note\">Coloured cells in the timezone rows: ");
     note.append("the UTC hours that are 09:00\u201318:00 local time there on ")

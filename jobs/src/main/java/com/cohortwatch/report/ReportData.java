@@ -30,6 +30,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.Schemas;
 import com.cohortwatch.schema.TableNames;
+import com.cohortwatch.spark.Cached;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -374,130 +375,122 @@ public final class ReportData {
    * rows per cluster are collected) and the edges between them.
    */
   static Map<String, ClusterGraph> graphs(Dataset<Row> evidence, Dataset<Row> accountRisk) {
-    Dataset<Row> edges =
-        evidence
-            .select(
-                col(Cols.CLUSTER_ID),
-                col(Cols.ACCOUNT_A).as(Cols.ACCOUNT_ID),
-                col(Cols.LINK_TYPE),
-                col(Cols.ATTRIBUTE))
-            .union(
-                evidence.select(
-                    col(Cols.CLUSTER_ID),
-                    col(Cols.ACCOUNT_B).as(Cols.ACCOUNT_ID),
-                    col(Cols.LINK_TYPE),
-                    col(Cols.ATTRIBUTE)))
-            .distinct()
-            .cache();
-    try {
+    try (Cached cached = new Cached()) {
+      Dataset<Row> edges =
+          cached.of(
+              evidence
+                  .select(
+                      col(Cols.CLUSTER_ID),
+                      col(Cols.ACCOUNT_A).as(Cols.ACCOUNT_ID),
+                      col(Cols.LINK_TYPE),
+                      col(Cols.ATTRIBUTE))
+                  .union(
+                      evidence.select(
+                          col(Cols.CLUSTER_ID),
+                          col(Cols.ACCOUNT_B).as(Cols.ACCOUNT_ID),
+                          col(Cols.LINK_TYPE),
+                          col(Cols.ATTRIBUTE)))
+                  .distinct());
       WindowSpec perCluster = Window.partitionBy(Cols.CLUSTER_ID);
       Dataset<Row> attributes =
-          edges
-              .groupBy(Cols.CLUSTER_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE)
-              .agg(count(lit(1)).as(DEGREE))
-              .withColumn(
-                  RANK,
-                  row_number()
-                      .over(
-                          perCluster.orderBy(
-                              desc(DEGREE),
-                              col(Cols.LINK_TYPE).asc_nulls_last(),
-                              col(Cols.ATTRIBUTE).asc_nulls_last())))
-              .withColumn(TOTAL, count(lit(1)).over(perCluster))
-              .filter(col(RANK).leq(HtmlReport.MAX_GRAPH_ATTRIBUTES))
-              .cache();
+          cached.of(
+              edges
+                  .groupBy(Cols.CLUSTER_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE)
+                  .agg(count(lit(1)).as(DEGREE))
+                  .withColumn(
+                      RANK,
+                      row_number()
+                          .over(
+                              perCluster.orderBy(
+                                  desc(DEGREE),
+                                  col(Cols.LINK_TYPE).asc_nulls_last(),
+                                  col(Cols.ATTRIBUTE).asc_nulls_last())))
+                  .withColumn(TOTAL, count(lit(1)).over(perCluster))
+                  .filter(col(RANK).leq(HtmlReport.MAX_GRAPH_ATTRIBUTES)));
       Dataset<Row> accounts =
-          edges
-              .groupBy(Cols.CLUSTER_ID, Cols.ACCOUNT_ID)
-              .agg(count(lit(1)).as(DEGREE))
-              .withColumn(
-                  RANK, row_number().over(perCluster.orderBy(desc(DEGREE), col(Cols.ACCOUNT_ID))))
-              .filter(col(RANK).leq(HtmlReport.MAX_GRAPH_ACCOUNTS))
-              .cache();
-      try {
-        Map<String, List<AttributeNode>> attributeNodes = new HashMap<>();
-        Map<String, Long> attributeTotals = new HashMap<>();
-        for (Row r :
-            attributes
-                .select(Cols.CLUSTER_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE, DEGREE, TOTAL)
-                .collectAsList()) {
-          attributeNodes
-              .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-              .add(new AttributeNode(r.getString(1), r.getString(2), r.getLong(3)));
-          attributeTotals.put(r.getString(0), r.getLong(4));
-        }
-        Dataset<Row> risk =
-            accountRisk.select(
-                col(Cols.ACCOUNT_ID).as("_risk_account"),
-                col(Cols.RISK_TIER),
-                col(Cols.RISK_SCORE));
-        Map<String, List<AccountNode>> accountNodes = new HashMap<>();
-        for (Row r :
-            accounts
-                .join(risk, col(Cols.ACCOUNT_ID).equalTo(col("_risk_account")), "left")
-                .select(
-                    col(Cols.CLUSTER_ID),
-                    col(Cols.ACCOUNT_ID),
-                    col(DEGREE),
-                    col(Cols.RISK_TIER),
-                    col(Cols.RISK_SCORE))
-                .collectAsList()) {
-          accountNodes
-              .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-              .add(
-                  new AccountNode(
-                      r.getString(1),
-                      r.getLong(2),
-                      r.getString(3),
-                      r.isNullAt(4) ? null : r.getDouble(4)));
-        }
-        Dataset<Row> keptAttributes =
-            attributes.select(
-                col(Cols.CLUSTER_ID).as("_ac"),
-                col(Cols.LINK_TYPE).as("_at"),
-                col(Cols.ATTRIBUTE).as("_av"));
-        Dataset<Row> keptAccounts =
-            accounts.select(col(Cols.CLUSTER_ID).as("_cc"), col(Cols.ACCOUNT_ID).as("_ca"));
-        Map<String, List<Edge>> edgeLists = new HashMap<>();
-        for (Row r :
-            edges
-                .join(
-                    keptAttributes,
-                    col(Cols.CLUSTER_ID)
-                        .equalTo(col("_ac"))
-                        .and(col(Cols.LINK_TYPE).eqNullSafe(col("_at")))
-                        .and(col(Cols.ATTRIBUTE).eqNullSafe(col("_av"))))
-                .join(
-                    keptAccounts,
-                    col(Cols.CLUSTER_ID)
-                        .equalTo(col("_cc"))
-                        .and(col(Cols.ACCOUNT_ID).equalTo(col("_ca"))))
-                .select(Cols.CLUSTER_ID, Cols.ACCOUNT_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE)
-                .collectAsList()) {
-          edgeLists
-              .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
-              .add(new Edge(r.getString(1), r.getString(2), r.getString(3)));
-        }
-        Map<String, ClusterGraph> out = new HashMap<>();
-        for (Map.Entry<String, List<AttributeNode>> e : attributeNodes.entrySet()) {
-          String id = e.getKey();
-          List<AccountNode> accs = accountNodes.getOrDefault(id, List.of());
-          out.put(
-              id,
-              new ClusterGraph(
-                  accs,
-                  e.getValue(),
-                  edgeLists.getOrDefault(id, List.of()),
-                  accs.size(),
-                  attributeTotals.getOrDefault(id, 0L)));
-        }
-        return out;
-      } finally {
-        attributes.unpersist();
-        accounts.unpersist();
+          cached.of(
+              edges
+                  .groupBy(Cols.CLUSTER_ID, Cols.ACCOUNT_ID)
+                  .agg(count(lit(1)).as(DEGREE))
+                  .withColumn(
+                      RANK,
+                      row_number().over(perCluster.orderBy(desc(DEGREE), col(Cols.ACCOUNT_ID))))
+                  .filter(col(RANK).leq(HtmlReport.MAX_GRAPH_ACCOUNTS)));
+      Map<String, List<AttributeNode>> attributeNodes = new HashMap<>();
+      Map<String, Long> attributeTotals = new HashMap<>();
+      for (Row r :
+          attributes
+              .select(Cols.CLUSTER_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE, DEGREE, TOTAL)
+              .collectAsList()) {
+        attributeNodes
+            .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+            .add(new AttributeNode(r.getString(1), r.getString(2), r.getLong(3)));
+        attributeTotals.put(r.getString(0), r.getLong(4));
       }
-    } finally {
-      edges.unpersist();
+      Dataset<Row> risk =
+          accountRisk.select(
+              col(Cols.ACCOUNT_ID).as("_risk_account"), col(Cols.RISK_TIER), col(Cols.RISK_SCORE));
+      Map<String, List<AccountNode>> accountNodes = new HashMap<>();
+      for (Row r :
+          accounts
+              .join(risk, col(Cols.ACCOUNT_ID).equalTo(col("_risk_account")), "left")
+              .select(
+                  col(Cols.CLUSTER_ID),
+                  col(Cols.ACCOUNT_ID),
+                  col(DEGREE),
+                  col(Cols.RISK_TIER),
+                  col(Cols.RISK_SCORE))
+              .collectAsList()) {
+        accountNodes
+            .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+            .add(
+                new AccountNode(
+                    r.getString(1),
+                    r.getLong(2),
+                    r.getString(3),
+                    r.isNullAt(4) ? null : r.getDouble(4)));
+      }
+      Dataset<Row> keptAttributes =
+          attributes.select(
+              col(Cols.CLUSTER_ID).as("_ac"),
+              col(Cols.LINK_TYPE).as("_at"),
+              col(Cols.ATTRIBUTE).as("_av"));
+      Dataset<Row> keptAccounts =
+          accounts.select(col(Cols.CLUSTER_ID).as("_cc"), col(Cols.ACCOUNT_ID).as("_ca"));
+      Map<String, List<Edge>> edgeLists = new HashMap<>();
+      for (Row r :
+          edges
+              .join(
+                  keptAttributes,
+                  col(Cols.CLUSTER_ID)
+                      .equalTo(col("_ac"))
+                      .and(col(Cols.LINK_TYPE).eqNullSafe(col("_at")))
+                      .and(col(Cols.ATTRIBUTE).eqNullSafe(col("_av"))))
+              .join(
+                  keptAccounts,
+                  col(Cols.CLUSTER_ID)
+                      .equalTo(col("_cc"))
+                      .and(col(Cols.ACCOUNT_ID).equalTo(col("_ca"))))
+              .select(Cols.CLUSTER_ID, Cols.ACCOUNT_ID, Cols.LINK_TYPE, Cols.ATTRIBUTE)
+              .collectAsList()) {
+        edgeLists
+            .computeIfAbsent(r.getString(0), k -> new ArrayList<>())
+            .add(new Edge(r.getString(1), r.getString(2), r.getString(3)));
+      }
+      Map<String, ClusterGraph> out = new HashMap<>();
+      for (Map.Entry<String, List<AttributeNode>> e : attributeNodes.entrySet()) {
+        String id = e.getKey();
+        List<AccountNode> accs = accountNodes.getOrDefault(id, List.of());
+        out.put(
+            id,
+            new ClusterGraph(
+                accs,
+                e.getValue(),
+                edgeLists.getOrDefault(id, List.of()),
+                accs.size(),
+                attributeTotals.getOrDefault(id, 0L)));
+      }
+      return out;
     }
   }
 
