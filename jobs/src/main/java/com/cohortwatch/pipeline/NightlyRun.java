@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import com.cohortwatch.CohortWatchException;
 import com.cohortwatch.config.RunConfig;
 import com.cohortwatch.config.Settings;
+import com.cohortwatch.ingest.IngestLog;
 import com.cohortwatch.ingest.IngestStage;
 import com.cohortwatch.io.Warehouse;
 import com.cohortwatch.metrics.RunMetrics;
@@ -71,7 +72,7 @@ public final class NightlyRun {
             if (rebuilt != null) {
               metrics.note("rollups rebuilt from every login in bronze: " + rebuilt);
             }
-            IngestStage.recordIngestedDays(spark, config, warehouse, ingested.daysIngested());
+            IngestLog.recordIngestedDays(spark, config, warehouse, ingested.daysIngested());
           });
       DetectStage.scoreAndPublish(spark, config, warehouse, metrics);
       recordRun(warehouse, metrics, spark, RunMetrics.SUCCEEDED, null);
