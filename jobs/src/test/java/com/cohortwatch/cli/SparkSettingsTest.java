@@ -41,7 +41,7 @@ class SparkSettingsTest {
     List<String> args = new ArrayList<>(List.of("--input", "in", "--warehouse", "w"));
     args.addAll(List.of(extra));
     RunConfig config =
-        Main.runConfig(Options.parse("run", args, RUN_FLAGS), LocalDate.parse("2026-11-20"));
+        RunFlags.config(Options.parse("run", args, RUN_FLAGS), LocalDate.parse("2026-11-20"));
     return config.settings();
   }
 
