@@ -68,7 +68,7 @@ public final class NightlyRun {
           "rollups",
           () -> {
             String rebuilt =
-                DetectStage.updateRollups(spark, config, warehouse, ingested.daysIngested());
+                RollupStage.updateRollups(spark, config, warehouse, ingested.daysIngested());
             if (rebuilt != null) {
               metrics.note("rollups rebuilt from every login in bronze: " + rebuilt);
             }

@@ -47,13 +47,13 @@ class RollupRebuildTest {
     IngestStage.Result ingested =
         IngestStage.run(spark, slash24, warehouse, new RunMetrics(DAY, "test"));
     assertThat(ingested.daysIngested()).contains(DAY.minusDays(1), DAY);
-    assertThat(DetectStage.updateRollups(spark, slash24, warehouse, ingested.daysIngested()))
+    assertThat(RollupStage.updateRollups(spark, slash24, warehouse, ingested.daysIngested()))
         .isNull();
     assertThat(ipv4SubnetPrefixes(warehouse, DAY.minusDays(1))).containsExactly("/24");
 
     // Only today lands, under a /16 subnet rule: yesterday is rebuilt too.
     RunConfig slash16 = config(input, warehouse, Map.of(Settings.IPV4_PREFIX.name(), "16"), false);
-    assertThat(DetectStage.updateRollups(spark, slash16, warehouse, List.of(DAY)))
+    assertThat(RollupStage.updateRollups(spark, slash16, warehouse, List.of(DAY)))
         .contains("changed")
         .contains(Settings.IPV4_PREFIX.name() + "=24")
         .contains(Settings.IPV4_PREFIX.name() + "=16");
@@ -69,21 +69,21 @@ class RollupRebuildTest {
             warehouse,
             Map.of(Settings.IPV4_PREFIX.name(), "16", Settings.PAIR_CAP.name(), "2"),
             false);
-    assertThat(DetectStage.updateRollups(spark, capped, warehouse, List.of(DAY)))
+    assertThat(RollupStage.updateRollups(spark, capped, warehouse, List.of(DAY)))
         .contains(Settings.PAIR_CAP.name() + "=50")
         .contains(Settings.PAIR_CAP.name() + "=2");
     assertThat(meetings(warehouse)).isEqualTo(meetingsAfresh(warehouse, 2));
-    assertThat(DetectStage.updateRollups(spark, slash16, warehouse, List.of(DAY)))
+    assertThat(RollupStage.updateRollups(spark, slash16, warehouse, List.of(DAY)))
         .contains(Settings.PAIR_CAP.name() + "=2");
 
     // The same rule again: only the landed day is recomputed.
     long version = warehouse.lastCommit(TableNames.ATTRIBUTE_DAILY).version();
-    assertThat(DetectStage.updateRollups(spark, slash16, warehouse, List.of(DAY))).isNull();
+    assertThat(RollupStage.updateRollups(spark, slash16, warehouse, List.of(DAY))).isNull();
     assertThat(warehouse.lastCommit(TableNames.ATTRIBUTE_DAILY).version()).isEqualTo(version + 1);
 
     // --full-recompute rebuilds under an unchanged rule, to the same rows as computed afresh.
     RunConfig full = config(input, warehouse, Map.of(Settings.IPV4_PREFIX.name(), "16"), true);
-    assertThat(DetectStage.updateRollups(spark, full, warehouse, List.of()))
+    assertThat(RollupStage.updateRollups(spark, full, warehouse, List.of()))
         .isEqualTo("--full-recompute");
     var rebuilt = warehouse.read(TableNames.ATTRIBUTE_DAILY);
     var afresh = Rollups.attributeDaily(warehouse.read("logins"), 16, 48);
