@@ -497,6 +497,27 @@ public final class HtmlReport {
     return String.format(Locale.ROOT, "#%02x%02x%02x", r, g, b);
   }
 
+  /** One hour's cell of a heatmap row, with its tooltip when {@code title} is not null. */
+  private static void heatCell(
+      Svg svg, String cssClass, int hour, int y, String fill, String title) {
+    svg.rectTitled(
+        title,
+        "class",
+        cssClass,
+        "data-hour",
+        hour,
+        "x",
+        LABEL_WIDTH + hour * CELL,
+        "y",
+        y,
+        "width",
+        CELL - 1,
+        "height",
+        HEAT_ROW - 2,
+        "fill",
+        fill);
+  }
+
   /**
    * The cluster's logins per UTC hour over the window, then one row per claimed timezone marking
    * the UTC hours that are 9-18 local time there, then the same for the fitted working-hours
@@ -584,22 +605,13 @@ public final class HtmlReport {
             "end")
         .newline();
     for (int h = 0; h < 24; h++) {
-      svg.rectTitled(
-          String.format(Locale.ROOT, "%02d:00-%02d:59 UTC: ", h, h) + count(hours[h]) + " logins",
-          "class",
+      heatCell(
+          svg,
           "cell logins",
-          "data-hour",
           h,
-          "x",
-          LABEL_WIDTH + h * CELL,
-          "y",
           y,
-          "width",
-          CELL - 1,
-          "height",
-          HEAT_ROW - 2,
-          "fill",
-          hours[h] == 0 ? "#f4f4f4" : heat(max == 0 ? 0 : (double) hours[h] / max));
+          hours[h] == 0 ? "#f4f4f4" : heat(max == 0 ? 0 : (double) hours[h] / max),
+          String.format(Locale.ROOT, "%02d:00-%02d:59 UTC: ", h, h) + count(hours[h]) + " logins");
     }
     svg.newline();
     for (int r = 0; r < masks.size(); r++) {
@@ -608,21 +620,13 @@ public final class HtmlReport {
       svg.text(labels.get(r), "x", LABEL_WIDTH - 8, "y", y + 15, "text-anchor", "end").newline();
       boolean[] mask = masks.get(r);
       for (int h = 0; h < 24; h++) {
-        svg.rect(
-            "class",
+        heatCell(
+            svg,
             "cell " + classes.get(r) + (mask[h] ? " work" : ""),
-            "data-hour",
             h,
-            "x",
-            LABEL_WIDTH + h * CELL,
-            "y",
             y,
-            "width",
-            CELL - 1,
-            "height",
-            HEAT_ROW - 2,
-            "fill",
-            mask[h] ? (fitted ? "#41ab5d" : "#6baed6") : "#f4f4f4");
+            mask[h] ? (fitted ? "#41ab5d" : "#6baed6") : "#f4f4f4",
+            null);
       }
       svg.newline();
     }
