@@ -1,7 +1,5 @@
 package com.cohortwatch.report;
 
-import static com.cohortwatch.report.Html.escape;
-
 import com.cohortwatch.report.ClusterGraph.AccountNode;
 import com.cohortwatch.report.ClusterGraph.AttributeKey;
 import com.cohortwatch.report.ClusterGraph.AttributeNode;
@@ -130,35 +128,57 @@ final class GraphSvg {
   static String render(ClusterGraph g, String caption) {
     Layout l = layout(g);
     StringBuilder s = new StringBuilder();
-    s.append("<svg class=\"cluster-graph\" role=\"img\" width=\"")
-        .append(WIDTH)
-        .append("\" height=\"")
-        .append(l.height())
-        .append("\" viewBox=\"0 0 ")
-        .append(WIDTH)
-        .append(' ')
-        .append(l.height())
-        .append("\" aria-label=\"")
-        .append(escape(caption))
-        .append("\">\n");
-    s.append("<title>").append(escape(caption)).append("</title>\n");
-    legend(s, g);
-    s.append("<text class=\"column-head\" x=\"")
-        .append(ACCOUNT_X)
-        .append("\" y=\"")
-        .append(TOP - 14)
-        .append("\" text-anchor=\"middle\">accounts</text>\n");
-    s.append("<text class=\"column-head\" x=\"")
-        .append(ATTRIBUTE_X)
-        .append("\" y=\"")
-        .append(TOP - 14)
-        .append("\" text-anchor=\"middle\">shared attributes</text>\n");
+    Svg svg =
+        Svg.open(
+            s,
+            "class",
+            "cluster-graph",
+            "role",
+            "img",
+            "width",
+            WIDTH,
+            "height",
+            l.height(),
+            "viewBox",
+            "0 0 " + WIDTH + " " + l.height(),
+            "aria-label",
+            caption);
+    svg.title(caption).newline();
+    legend(svg, g);
+    svg.text(
+            "accounts",
+            "class",
+            "column-head",
+            "x",
+            ACCOUNT_X,
+            "y",
+            TOP - 14,
+            "text-anchor",
+            "middle")
+        .newline();
+    svg.text(
+            "shared attributes",
+            "class",
+            "column-head",
+            "x",
+            ATTRIBUTE_X,
+            "y",
+            TOP - 14,
+            "text-anchor",
+            "middle")
+        .newline();
     if (l.accounts().isEmpty()) {
-      s.append("<text class=\"empty\" x=\"")
-          .append(WIDTH / 2)
-          .append("\" y=\"")
-          .append(TOP + ROW)
-          .append("\" text-anchor=\"middle\">no link evidence for this cluster</text>\n");
+      svg.text(
+              "no link evidence for this cluster",
+              "class",
+              "empty",
+              "x",
+              WIDTH / 2,
+              "y",
+              TOP + ROW,
+              "text-anchor",
+              "middle")
+          .newline();
     }
     // Edges in layout order (account row, then attribute row), not in the order they came.
     List<int[]> rows = new ArrayList<>();
@@ -173,92 +193,99 @@ final class GraphSvg {
       }
     }
     rows.sort(Comparator.<int[]>comparingInt(r -> r[0]).thenComparingInt(r -> r[1]));
-    s.append("<g class=\"edges\" stroke-opacity=\"")
-        .append(Html.num(edgeOpacity(rows.size()), 2))
-        .append("\">\n");
+    svg.group("class", "edges", "stroke-opacity", Html.num(edgeOpacity(rows.size()), 2)).newline();
     for (int[] row : rows) {
       Edge e = ordered.get(row[2]);
-      int y1 = row[0];
-      int y2 = row[1];
-      s.append("<line class=\"edge edge-")
-          .append(Html.cssToken(e.linkType()))
-          .append("\" x1=\"")
-          .append(ACCOUNT_X)
-          .append("\" y1=\"")
-          .append(y1)
-          .append("\" x2=\"")
-          .append(ATTRIBUTE_X)
-          .append("\" y2=\"")
-          .append(y2)
-          .append("\" stroke=\"")
-          .append(linkColour(e.linkType()))
-          .append("\"><title>")
-          .append(escape(e.accountId() + " \u2013 " + e.linkType() + " " + e.attribute()))
-          .append("</title></line>\n");
+      svg.lineTitled(
+              e.accountId() + " \u2013 " + e.linkType() + " " + e.attribute(),
+              "class",
+              "edge edge-" + Html.cssToken(e.linkType()),
+              "x1",
+              ACCOUNT_X,
+              "y1",
+              row[0],
+              "x2",
+              ATTRIBUTE_X,
+              "y2",
+              row[1],
+              "stroke",
+              linkColour(e.linkType()))
+          .newline();
     }
-    s.append("</g>\n");
+    svg.endGroup().newline();
     for (AccountNode a : l.accounts()) {
       int y = l.accountY().get(a.accountId());
-      s.append("<g class=\"account-node\"><circle class=\"node account\" cx=\"")
-          .append(ACCOUNT_X)
-          .append("\" cy=\"")
-          .append(y)
-          .append("\" r=\"")
-          .append(RADIUS)
-          .append("\" fill=\"")
-          .append(tierColour(a.riskTier()))
-          .append("\"><title>")
-          .append(escape(accountTitle(a)))
-          .append("</title></circle><text x=\"")
-          .append(ACCOUNT_X - RADIUS - 6)
-          .append("\" y=\"")
-          .append(y + 4)
-          .append("\" text-anchor=\"end\">")
-          .append(escape(Html.shorten(a.accountId(), 32)))
-          .append("</text></g>\n");
+      svg.group("class", "account-node")
+          .circleTitled(
+              accountTitle(a),
+              "class",
+              "node account",
+              "cx",
+              ACCOUNT_X,
+              "cy",
+              y,
+              "r",
+              RADIUS,
+              "fill",
+              tierColour(a.riskTier()))
+          .text(
+              Html.shorten(a.accountId(), 32),
+              "x",
+              ACCOUNT_X - RADIUS - 6,
+              "y",
+              y + 4,
+              "text-anchor",
+              "end")
+          .endGroup()
+          .newline();
     }
     for (AttributeNode a : l.attributes()) {
       int y = l.attributeY().get(a.key());
-      s.append("<g class=\"attribute-node\"><circle class=\"node attribute attribute-")
-          .append(Html.cssToken(a.linkType()))
-          .append("\" cx=\"")
-          .append(ATTRIBUTE_X)
-          .append("\" cy=\"")
-          .append(y)
-          .append("\" r=\"")
-          .append(RADIUS)
-          .append("\" fill=\"")
-          .append(linkColour(a.linkType()))
-          .append("\"><title>")
-          .append(escape(a.linkType() + " " + a.value() + " \u2013 shared by " + a.degree()))
-          .append("</title></circle><text x=\"")
-          .append(ATTRIBUTE_X + RADIUS + 6)
-          .append("\" y=\"")
-          .append(y + 4)
-          .append("\">")
-          .append(escape(attributeLabel(a)))
-          .append("</text></g>\n");
+      svg.group("class", "attribute-node")
+          .circleTitled(
+              a.linkType() + " " + a.value() + " \u2013 shared by " + a.degree(),
+              "class",
+              "node attribute attribute-" + Html.cssToken(a.linkType()),
+              "cx",
+              ATTRIBUTE_X,
+              "cy",
+              y,
+              "r",
+              RADIUS,
+              "fill",
+              linkColour(a.linkType()))
+          .text(attributeLabel(a), "x", ATTRIBUTE_X + RADIUS + 6, "y", y + 4)
+          .endGroup()
+          .newline();
     }
     int bottom = l.height() - 14;
     if (g.hiddenAccounts() > 0) {
-      s.append("<text class=\"more more-accounts\" x=\"")
-          .append(ACCOUNT_X)
-          .append("\" y=\"")
-          .append(bottom)
-          .append("\" text-anchor=\"middle\">+")
-          .append(g.hiddenAccounts())
-          .append(" more accounts</text>\n");
+      svg.text(
+              "+" + g.hiddenAccounts() + " more accounts",
+              "class",
+              "more more-accounts",
+              "x",
+              ACCOUNT_X,
+              "y",
+              bottom,
+              "text-anchor",
+              "middle")
+          .newline();
     }
     if (g.hiddenAttributes() > 0) {
-      s.append("<text class=\"more more-attributes\" x=\"")
-          .append(ATTRIBUTE_X)
-          .append("\" y=\"")
-          .append(bottom)
-          .append("\" text-anchor=\"middle\">+")
-          .append(g.hiddenAttributes())
-          .append(" more attributes</text>\n");
+      svg.text(
+              "+" + g.hiddenAttributes() + " more attributes",
+              "class",
+              "more more-attributes",
+              "x",
+              ATTRIBUTE_X,
+              "y",
+              bottom,
+              "text-anchor",
+              "middle")
+          .newline();
     }
-    s.append("</svg>\n");
+    svg.close();
     return s.toString();
   }
 
@@ -280,7 +307,7 @@ final class GraphSvg {
   }
 
   /** Colour key of the link kinds present in this graph. */
-  private static void legend(StringBuilder s, ClusterGraph g) {
+  private static void legend(Svg svg, ClusterGraph g) {
     Set<String> kinds = new LinkedHashSet<>();
     g.attributes().stream()
         .map(AttributeNode::linkType)
@@ -288,19 +315,13 @@ final class GraphSvg {
         .forEach(kinds::add);
     int x = 10;
     for (String k : kinds) {
-      s.append("<g class=\"legend\"><line x1=\"")
-          .append(x)
-          .append("\" y1=\"10\" x2=\"")
-          .append(x + 22)
-          .append("\" y2=\"10\" stroke=\"")
-          .append(linkColour(k))
-          .append("\" stroke-width=\"3\"></line><text x=\"")
-          .append(x + 28)
-          .append("\" y=\"14\">")
-          .append(escape(k))
-          .append("</text></g>");
+      svg.group("class", "legend")
+          .line(
+              "x1", x, "y1", 10, "x2", x + 22, "y2", 10, "stroke", linkColour(k), "stroke-width", 3)
+          .text(k, "x", x + 28, "y", 14)
+          .endGroup();
       x += 40 + 8 * (k == null ? 4 : Math.min(k.length(), 16));
     }
-    s.append('\n');
+    svg.newline();
   }
 }

@@ -16,10 +16,44 @@ final class Svg {
 
   /** Opens {@code <svg class width height>} on {@code out}; {@link #close} ends it. */
   static Svg open(StringBuilder out, String cssClass, int width, int height) {
+    return open(out, "class", cssClass, "width", width, "height", height);
+  }
+
+  /** Opens {@code <svg ...>} with any attributes; {@link #close} ends it. */
+  static Svg open(StringBuilder out, Object... attributes) {
     out.append("<svg");
-    attributes(out, "class", cssClass, "width", width, "height", height);
+    attributes(out, attributes);
     out.append(">\n");
     return new Svg(out);
+  }
+
+  /** {@code <title>text</title>}: the tooltip of the element it is in, or of the whole image. */
+  Svg title(String text) {
+    out.append("<title>").append(escape(text)).append("</title>");
+    return this;
+  }
+
+  /** Opens {@code <g ...>}; {@link #endGroup} closes it. */
+  Svg group(Object... attributes) {
+    out.append("<g");
+    attributes(out, attributes);
+    out.append('>');
+    return this;
+  }
+
+  Svg endGroup() {
+    out.append("</g>");
+    return this;
+  }
+
+  /** {@code <circle ...><title>title</title></circle>}. */
+  Svg circleTitled(String title, Object... attributes) {
+    return element("circle", title, attributes);
+  }
+
+  /** {@code <line ...><title>title</title></line>}. */
+  Svg lineTitled(String title, Object... attributes) {
+    return element("line", title, attributes);
   }
 
   /** {@code <text ...>content</text>}. */
@@ -37,13 +71,18 @@ final class Svg {
 
   /** {@code <rect ...><title>title</title></rect>}: the title is the cell's tooltip. */
   Svg rectTitled(String title, Object... attributes) {
-    out.append("<rect");
+    return element("rect", title, attributes);
+  }
+
+  /** An element with no content but its tooltip (none when {@code title} is null). */
+  private Svg element(String name, String title, Object... attributes) {
+    out.append('<').append(name);
     attributes(out, attributes);
     out.append('>');
     if (title != null) {
-      out.append("<title>").append(escape(title)).append("</title>");
+      title(title);
     }
-    out.append("</rect>");
+    out.append("</").append(name).append('>');
     return this;
   }
 
