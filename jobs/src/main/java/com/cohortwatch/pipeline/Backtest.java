@@ -17,6 +17,7 @@ import com.cohortwatch.schema.Cols;
 import com.cohortwatch.schema.InputTable;
 import com.cohortwatch.schema.RiskTier;
 import com.cohortwatch.schema.TableNames;
+import com.cohortwatch.spark.Cached;
 import java.io.IOException;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -230,9 +231,11 @@ public final class Backtest {
       Dataset<Row> publishedClusters,
       Dataset<Row> rescoredClusters,
       Dataset<Row> latestDecisions) {
-    Dataset<Row> accounts = sideBySide(publishedAccounts, rescoredAccounts, Cols.ACCOUNT_ID);
-    Dataset<Row> clusters = sideBySide(publishedClusters, rescoredClusters, Cols.CLUSTER_ID);
-    try {
+    try (Cached cached = new Cached()) {
+      Dataset<Row> accounts =
+          cached.of(sideBySide(publishedAccounts, rescoredAccounts, Cols.ACCOUNT_ID));
+      Dataset<Row> clusters =
+          cached.of(sideBySide(publishedClusters, rescoredClusters, Cols.CLUSTER_ID));
       Column newly = flagged("r_tier").and(org.apache.spark.sql.functions.not(flagged("p_tier")));
       Column gone = flagged("p_tier").and(org.apache.spark.sql.functions.not(flagged("r_tier")));
       Dataset<Row> moves =
@@ -257,21 +260,20 @@ public final class Backtest {
           moves.collectAsList(),
           precision(accounts, "p_tier", latestDecisions),
           precision(accounts, "r_tier", latestDecisions));
-    } finally {
-      accounts.unpersist();
-      clusters.unpersist();
     }
   }
 
-  /** Both sides' tier and score per run date and key; absent on one side is null there. */
+  /**
+   * Both sides' tier and score per run date and key; absent on one side is null there. Read by
+   * several counts and lists: the caller caches it.
+   */
   private static Dataset<Row> sideBySide(
       Dataset<Row> published, Dataset<Row> rescored, String key) {
     return side(published, key, "p")
         .join(
             side(rescored, key, "r"),
             scala.collection.JavaConverters.asScalaBuffer(List.of(Cols.RUN_DATE, key)).toSeq(),
-            "full_outer")
-        .cache();
+            "full_outer");
   }
 
   private static Dataset<Row> side(Dataset<Row> rows, String key, String prefix) {
